@@ -1,0 +1,67 @@
+// The pino root logger. JSON lines on stdout for journald; secrets are removed twice: by key
+// (`redact`) and by value (every configured secret string is scrubbed from the serialised line).
+
+import { pino, type Logger, type LevelWithSilent, type DestinationStream } from "pino";
+
+export type { Logger } from "pino";
+
+export interface LoggerOptions {
+  readonly level?: LevelWithSilent;
+  /** Secret values to scrub from every line, whatever key they hide under. */
+  readonly secrets?: readonly string[];
+  /** Defaults to stdout. Tests pass a stream to read the lines back. */
+  readonly destination?: DestinationStream;
+  readonly base?: Record<string, unknown>;
+}
+
+const REDACTED = "[redacted]";
+
+/** Keys that hold secrets wherever they appear (two levels deep is where our log objects put them). */
+export const REDACT_PATHS = [
+  "key",
+  "apiKey",
+  "password",
+  "authorization",
+  "headers.authorization",
+  "headers.Authorization",
+  "*.key",
+  "*.apiKey",
+  "*.password",
+  "*.authorization",
+  "*.headers.authorization",
+  "*.headers.Authorization",
+  "*.moduleConfig",
+  "moduleConfig",
+];
+
+export function createLogger(options: LoggerOptions = {}): Logger {
+  // Longest first, so a secret that contains another is scrubbed whole.
+  const secrets = [...new Set(options.secrets ?? [])].filter((s) => s.length >= 4).sort((a, b) => b.length - a.length);
+  return pino(
+    {
+      level: options.level ?? "info",
+      base: options.base ?? { name: "misp-enrichd" },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      redact: { paths: REDACT_PATHS, censor: REDACTED },
+      formatters: { level: (label) => ({ level: label }) },
+      hooks:
+        secrets.length === 0
+          ? {}
+          : {
+              streamWrite: (line: string): string => scrubSecrets(line, secrets),
+            },
+    },
+    options.destination ?? pino.destination({ dest: 1, sync: false }),
+  );
+}
+
+export function scrubSecrets(line: string, secrets: readonly string[]): string {
+  let out = line;
+  for (const secret of secrets) {
+    if (out.includes(secret)) out = out.split(secret).join(REDACTED);
+    // JSON-escaped form, for secrets with quotes or backslashes.
+    const escaped = JSON.stringify(secret).slice(1, -1);
+    if (escaped !== secret && out.includes(escaped)) out = out.split(escaped).join(REDACTED);
+  }
+  return out;
+}

@@ -1,0 +1,84 @@
+// Counters and gauges fed from typed internal events; off the hot path (a Map lookup each).
+// Rendered as Prometheus text by the optional /metrics listener and summarised in logs.
+
+export type Labels = Readonly<Record<string, string>>;
+
+export interface Metrics {
+  inc(name: string, labels?: Labels, by?: number): void;
+  set(name: string, value: number, labels?: Labels): void;
+  /** Current value, 0 when never touched. */
+  get(name: string, labels?: Labels): number;
+  /** Sum over every label set of a metric. */
+  total(name: string): number;
+  snapshot(): Readonly<Record<string, number>>;
+  renderPrometheus(): string;
+}
+
+const HELP: Readonly<Record<string, string>> = {
+  misp_enrichd_frames_total: "Bus frames received, by transport and topic.",
+  misp_enrichd_frames_dropped_total: "Frames dropped before parsing, by reason (unwanted topic, too large).",
+  misp_enrichd_decode_errors_total: "Frames that failed to decode, by error code.",
+  misp_enrichd_messages_total: "Decoded messages, by kind.",
+  misp_enrichd_handler_runs_total: "Handler runs, by subscriber and outcome (done, skipped, failed, spooled, dead-lettered).",
+  misp_enrichd_echoes_total: "Messages recognised as echoes of the daemon's own writes.",
+  misp_enrichd_module_queries_total: "misp-modules queries, by module and outcome.",
+  misp_enrichd_misp_requests_total: "MISP REST requests, by endpoint and outcome.",
+  misp_enrichd_objects_written_total: "Objects created in MISP (outcome created) or found already there (exists).",
+  misp_enrichd_retries_total: "Handler retries after a retriable error.",
+  misp_enrichd_spool_entries: "Entries waiting in the on-disk retry spool.",
+  misp_enrichd_in_flight: "Messages accepted by the pipeline and not yet done.",
+  misp_enrichd_bus_silence_warnings_total: "Times the bus was silent for longer than bus.silenceWarnMs.",
+};
+
+function key(name: string, labels?: Labels): string {
+  if (!labels) return name;
+  const parts = Object.keys(labels)
+    .sort()
+    .map((k) => `${k}="${String(labels[k]).replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n")}"`);
+  return parts.length === 0 ? name : `${name}{${parts.join(",")}}`;
+}
+
+export function createMetrics(): Metrics {
+  const values = new Map<string, number>();
+  const byName = new Map<string, Set<string>>();
+
+  function touch(name: string, k: string): void {
+    let set = byName.get(name);
+    if (!set) byName.set(name, (set = new Set()));
+    set.add(k);
+  }
+
+  return {
+    inc(name, labels, by = 1) {
+      const k = key(name, labels);
+      values.set(k, (values.get(k) ?? 0) + by);
+      touch(name, k);
+    },
+    set(name, value, labels) {
+      const k = key(name, labels);
+      values.set(k, value);
+      touch(name, k);
+    },
+    get(name, labels) {
+      return values.get(key(name, labels)) ?? 0;
+    },
+    total(name) {
+      let sum = 0;
+      for (const k of byName.get(name) ?? []) sum += values.get(k) ?? 0;
+      return sum;
+    },
+    snapshot() {
+      return Object.fromEntries(values);
+    },
+    renderPrometheus() {
+      const lines: string[] = [];
+      for (const name of [...byName.keys()].sort()) {
+        const help = HELP[name];
+        if (help) lines.push(`# HELP ${name} ${help}`);
+        lines.push(`# TYPE ${name} ${name.endsWith("_total") ? "counter" : "gauge"}`);
+        for (const k of [...(byName.get(name) ?? [])].sort()) lines.push(`${k} ${values.get(k) ?? 0}`);
+      }
+      return lines.join("\n") + "\n";
+    },
+  };
+}
