@@ -1,0 +1,81 @@
+// `misp-enrichd run`: the daemon. Starts the pipeline, checks its peers without failing on them
+// (they may come up later), and stops cleanly on SIGTERM: intake first, then drain or spool.
+
+import { createApp } from "../app.js";
+import { errorMessage, isEnrichdError } from "../errors.js";
+import { startMetricsServer } from "../metrics/server.js";
+import { fail, loadConfigOrExit, loggerFor, VERSION, type CommonOptions } from "./common.js";
+
+export interface RunOptions extends CommonOptions {
+  readonly dryRun?: boolean;
+}
+
+export async function runCommand(options: RunOptions): Promise<void> {
+  const config = loadConfigOrExit(options, options.dryRun ? { dryRun: true } : {});
+  const logger = loggerFor(config, options);
+  let app;
+  try {
+    app = await createApp({ config, logger });
+  } catch (error) {
+    fail(isEnrichdError(error) ? error.message : errorMessage(error));
+  }
+  const { daemon } = app;
+  const bus = app.createBus();
+  logger.info(
+    {
+      version: VERSION,
+      bus: bus.describe,
+      misp: config.misp.url,
+      modules: config.modules.url,
+      stateDir: config.state.dir,
+      dryRun: config.dryRun,
+      subscribers: app.subscribers.map((s) => ({ name: s.name, routes: s.handlers.map((h) => ({ queries: h.queries, where: h.where })) })),
+      topics: [...daemon.wantedKinds],
+    },
+    "misp-enrichd starting",
+  );
+
+  const metricsServer = config.metrics.listen ? await startMetricsServer(config.metrics.listen, app.metrics, logger) : undefined;
+
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) {
+      logger.warn({ signal }, "second signal: exiting now");
+      process.exit(1);
+    }
+    stopping = true;
+    logger.info({ signal }, "stopping: no new messages, draining in-flight work");
+    const hard = setTimeout(() => {
+      logger.error("shutdown took too long: exiting");
+      process.exit(1);
+    }, config.pipeline.drainTimeoutMs + 10_000);
+    hard.unref();
+    void app
+      .close()
+      .then(() => metricsServer?.close())
+      .then(() => {
+        logger.info("stopped");
+        logger.flush();
+      });
+  };
+  process.on("SIGTERM", () => stop("SIGTERM"));
+  process.on("SIGINT", () => stop("SIGINT"));
+
+  // Peers are checked, not required: MISP or the module server may start after us.
+  void app.checkModules().catch(() => undefined);
+  void app.misp
+    .getVersion()
+    .then((v) => logger.info({ mispVersion: v.version }, "misp reachable"))
+    .catch((error) => logger.warn({ err: errorMessage(error), misp: config.misp.url }, "misp not reachable at start-up; writes will be retried"));
+  void daemon.redriveSpool().catch((error) => logger.warn({ err: errorMessage(error) }, "spool re-drive failed"));
+
+  try {
+    await daemon.run(bus);
+  } catch (error) {
+    logger.error({ err: errorMessage(error), code: isEnrichdError(error) ? error.code : undefined }, "bus failed");
+    await app.close().catch(() => undefined);
+    process.exitCode = 1;
+    return;
+  }
+  await app.close();
+}

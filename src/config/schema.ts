@@ -1,0 +1,170 @@
+// One schema is the config's type, its defaults and its documentation (README "Configuration"
+// is checked against KEY_DOCS by test/config/docs.test.ts).
+
+import { z } from "zod";
+
+const url = (schemes: readonly string[]) =>
+  z.string().refine(
+    (value) => {
+      try {
+        return schemes.includes(new URL(value).protocol.replace(/:$/, ""));
+      } catch {
+        return false;
+      }
+    },
+    { message: `must be a URL with scheme ${schemes.join(" or ")}` },
+  );
+
+const positiveInt = z.number().int().positive();
+
+const mispSchema = z
+  .object({
+    url: url(["http", "https"]),
+    key: z.string().min(1).optional(),
+    keyFile: z.string().min(1).optional(),
+    caFile: z.string().min(1).optional(),
+    verifyTls: z.boolean().default(true),
+    timeoutMs: positiveInt.default(15_000),
+    tagLocality: z.enum(["auto", "local", "global"]).default("auto"),
+    commentPrefix: z.string().min(1).regex(/^[^:]+$/, "must not contain ':'").default("misp-enrichd"),
+    distribution: z.number().int().min(0).max(5).default(5),
+  })
+  .strict();
+
+const zmqSchema = z
+  .object({
+    url: url(["tcp", "ipc"]).default("tcp://127.0.0.1:50000"),
+    username: z.string().min(1).optional(),
+    password: z.string().min(1).optional(),
+    silenceWarnMs: positiveInt.default(30_000),
+    reconnectIntervalMs: positiveInt.default(1_000),
+    receiveHighWaterMark: positiveInt.default(10_000),
+  })
+  .strict();
+
+const kafkaSchema = z
+  .object({
+    brokers: z.array(z.string().regex(/^[^\s:]+:\d+$/, "must be host:port")).min(1),
+    clientId: z.string().min(1).default("misp-enrichd"),
+    groupId: z.string().min(1).default("misp-enrichd"),
+    fromBeginning: z.boolean().default(false),
+    topics: z.record(z.string(), z.string().min(1)).default({}),
+    ssl: z
+      .union([z.boolean(), z.object({ caFile: z.string().optional(), rejectUnauthorized: z.boolean().default(true) }).strict()])
+      .default(false),
+    sasl: z
+      .object({
+        mechanism: z.enum(["plain", "scram-sha-256", "scram-sha-512"]),
+        username: z.string().min(1),
+        password: z.string().min(1),
+      })
+      .strict()
+      .optional(),
+    sessionTimeoutMs: positiveInt.default(30_000),
+    heartbeatIntervalMs: positiveInt.default(3_000),
+  })
+  .strict();
+
+const busSchema = z
+  .object({
+    type: z.enum(["zmq", "kafka"]).default("zmq"),
+    zmq: zmqSchema.default(zmqSchema.parse({})),
+    kafka: kafkaSchema.optional(),
+    maxFrameBytes: positiveInt.default(16 * 1024 * 1024),
+  })
+  .strict();
+
+const modulesSchema = z
+  .object({
+    url: url(["http", "https"]).default("http://127.0.0.1:6666"),
+    timeoutMs: positiveInt.default(20_000),
+    // The real server runs 10 worker threads and a timed-out call keeps its thread: stay below.
+    concurrency: z.number().int().min(1).max(9).default(8),
+    config: z.record(z.string(), z.record(z.string(), z.unknown())).default({}),
+  })
+  .strict();
+
+const pipelineSchema = z
+  .object({
+    concurrency: positiveInt.default(16),
+    maxPending: positiveInt.default(512),
+    handlerTimeoutMs: positiveInt.default(120_000),
+    retryAttempts: z.number().int().min(1).default(5),
+    retryInitialDelayMs: positiveInt.default(500),
+    retryMaxDelayMs: positiveInt.default(30_000),
+    spoolRetryMs: positiveInt.default(60_000),
+    drainTimeoutMs: positiveInt.default(15_000),
+    echoTtlSeconds: positiveInt.default(86_400),
+  })
+  .strict();
+
+const subscriberEntry = z
+  .object({
+    enabled: z.boolean().default(true),
+    options: z.record(z.string(), z.unknown()).default({}),
+  })
+  .strict();
+
+export const configSchema = z
+  .object({
+    misp: mispSchema,
+    bus: busSchema.default(busSchema.parse({})),
+    modules: modulesSchema.default(modulesSchema.parse({})),
+    pipeline: pipelineSchema.default(pipelineSchema.parse({})),
+    subscribers: z
+      .object({
+        /** Extra folders of compiled subscriber files (.js/.mjs), loaded after the built-in ones. */
+        paths: z.array(z.string().min(1)).default([]),
+        /** Per subscriber: enabled and option overrides. Built-ins geolocation and onion-lookup are on unless disabled. */
+        settings: z.record(z.string(), subscriberEntry).default({}),
+      })
+      .strict()
+      .default({ paths: [], settings: {} }),
+    state: z
+      .object({ dir: z.string().min(1).default("/var/lib/misp-enrichd") })
+      .strict()
+      .default({ dir: "/var/lib/misp-enrichd" }),
+    log: z
+      .object({ level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info") })
+      .strict()
+      .default({ level: "info" }),
+    metrics: z
+      .object({ listen: z.string().regex(/^[^\s:]+:\d+$/, "must be host:port").optional() })
+      .strict()
+      .default({}),
+    dryRun: z.boolean().default(false),
+  })
+  .strict()
+  .superRefine((config, ctx) => {
+    if (!config.misp.key && !config.misp.keyFile) {
+      ctx.addIssue({ code: "custom", path: ["misp", "key"], message: "is required (or misp.keyFile, MISP_KEY, MISP_KEY_FILE)" });
+    }
+    if (config.bus.type === "kafka" && !config.bus.kafka) {
+      ctx.addIssue({ code: "custom", path: ["bus", "kafka"], message: "is required when bus.type is kafka (or MISP_KAFKA_BROKERS)" });
+    }
+    if (Boolean(config.bus.zmq.username) !== Boolean(config.bus.zmq.password)) {
+      ctx.addIssue({ code: "custom", path: ["bus", "zmq", "password"], message: "username and password go together (PLAIN auth)" });
+    }
+  });
+
+export type ConfigInput = z.input<typeof configSchema>;
+export type ParsedConfig = z.output<typeof configSchema>;
+
+/** The validated config with the API key resolved from keyFile; frozen. */
+export type Config = Readonly<ParsedConfig & { misp: ParsedConfig["misp"] & { key: string } }>;
+
+/** Environment variables and the key each overrides; README documents the same table. */
+export const ENV_OVERRIDES = {
+  MISP_URL: "misp.url",
+  MISP_KEY: "misp.key",
+  MISP_KEY_FILE: "misp.keyFile",
+  MISP_CA_FILE: "misp.caFile",
+  MISP_ZMQ_URL: "bus.zmq.url",
+  MISP_ZMQ_USERNAME: "bus.zmq.username",
+  MISP_ZMQ_PASSWORD: "bus.zmq.password",
+  MISP_KAFKA_BROKERS: "bus.kafka.brokers",
+  MISP_KAFKA_GROUP: "bus.kafka.groupId",
+  MISP_MODULES_URL: "modules.url",
+  STATE_DIRECTORY: "state.dir",
+  LOG_LEVEL: "log.level",
+} as const;

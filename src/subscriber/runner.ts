@@ -1,0 +1,143 @@
+// Runs one handler for one message inside its own error boundary: a timeout, retries with
+// backoff for retriable errors only, then the disk spool; permanent failures go to the dead-letter
+// file. It never throws, so one failing subscriber never stops another or the bus.
+
+import { setTimeout as sleep } from "node:timers/promises";
+import type { BusFrame, MispMessage } from "../decode/types.js";
+import { errorCode, errorMessage, isEnrichdError, isRetriable } from "../errors.js";
+import type { Logger } from "../log.js";
+import type { Metrics } from "../metrics/metrics.js";
+import type { DeadLetterBox } from "../state/dead-letter.js";
+import type { Spool } from "../state/spool.js";
+import { createContext, type ContextDeps, type ContextRun } from "./context.js";
+import type { RegisteredHandler } from "./types.js";
+
+export type RunOutcome = "done" | "skipped" | "spooled" | "dead-lettered" | "retry-later";
+
+export interface HandlerRunnerOptions {
+  readonly deps: ContextDeps;
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+  readonly spool: Spool;
+  readonly deadLetters: DeadLetterBox;
+  readonly retryAttempts: number;
+  readonly retryInitialDelayMs: number;
+  readonly retryMaxDelayMs: number;
+  readonly handlerTimeoutMs: number;
+  /** Aborted when the daemon stops: handlers end, their work is spooled. */
+  readonly shutdown: AbortSignal;
+}
+
+export interface HandlerRunner {
+  /** `respool: false` (spool re-drive) answers "retry-later" instead of spooling a second copy. */
+  run(handler: RegisteredHandler, message: MispMessage, frame: BusFrame, options?: { respool?: boolean }): Promise<RunOutcome>;
+}
+
+/** The fields that identify what a log line is about. */
+export function messageBindings(message: MispMessage): Record<string, unknown> {
+  const b: Record<string, unknown> = { topic: message.topic, kind: message.kind, action: message.action };
+  if (message.position) b.position = message.position;
+  if (message.kind === "attribute") {
+    b.attributeUuid = message.attribute.uuid;
+    b.attributeType = message.attribute.type;
+    b.value = message.attribute.value;
+    if (message.event) b.eventUuid = message.event.uuid;
+  } else if (message.kind === "tag") {
+    b.tag = message.tag.name;
+    if (message.tag.attributeId !== undefined) b.attributeId = message.tag.attributeId;
+    if (message.tag.eventId !== undefined) b.eventId = message.tag.eventId;
+  } else if (message.kind === "object") {
+    b.objectUuid = message.object.uuid;
+  } else if ((message.kind === "event" || message.kind === "publish") && message.event) {
+    b.eventUuid = message.event.uuid;
+  } else if (message.kind === "sighting") {
+    b.sightingUuid = message.sighting.uuid;
+  }
+  return b;
+}
+
+export function createHandlerRunner(options: HandlerRunnerOptions): HandlerRunner {
+  const { metrics } = options;
+
+  function backoff(attempt: number): number {
+    const base = Math.min(options.retryMaxDelayMs, options.retryInitialDelayMs * 2 ** (attempt - 1));
+    return Math.round(base / 2 + Math.random() * (base / 2));
+  }
+
+  return {
+    async run(handler, message, frame, { respool = true } = {}) {
+      const sub = handler.subscriber;
+      const log = options.logger.child({ sub, ...messageBindings(message) });
+      const count = (outcome: RunOutcome): RunOutcome => {
+        metrics.inc("misp_enrichd_handler_runs_total", { subscriber: sub, outcome });
+        return outcome;
+      };
+      let lastError: unknown;
+      let attempt = 0;
+      while (attempt < options.retryAttempts && !options.shutdown.aborted) {
+        attempt++;
+        const signal = AbortSignal.any([options.shutdown, AbortSignal.timeout(options.handlerTimeoutMs)]);
+        const run: ContextRun = { subscriber: sub, message, signal, log };
+        try {
+          await handler.handler(createContext(options.deps, run));
+          if (run.skipped !== undefined) {
+            log.info({ reason: run.skipped }, "message skipped");
+            return count("skipped");
+          }
+          log.debug("handler done");
+          return count("done");
+        } catch (error) {
+          lastError = error;
+          // A timeout of our own making is worth another try; a shutdown is not.
+          const retriable = isRetriable(error) || (signal.aborted && !options.shutdown.aborted);
+          if (!retriable) break;
+          if (attempt < options.retryAttempts && !options.shutdown.aborted) {
+            const delay = backoff(attempt);
+            metrics.inc("misp_enrichd_retries_total", { subscriber: sub });
+            log.warn({ code: errorCode(error), err: errorMessage(error), attempt, retryInMs: delay }, "handler failed, will retry");
+            await sleep(delay, undefined, { signal: options.shutdown }).catch(() => undefined);
+          }
+        }
+      }
+
+      const code = errorCode(lastError);
+      const message_ = errorMessage(lastError);
+      const details = isEnrichdError(lastError) ? lastError.details : undefined;
+      const retriable = lastError === undefined || isRetriable(lastError) || options.shutdown.aborted;
+      if (retriable) {
+        if (!respool) {
+          log.warn({ code, err: message_, attempts: attempt }, "spooled work failed again; it stays in the spool");
+          return count("retry-later");
+        }
+        try {
+          const entry = await options.spool.put({
+            subscriber: sub,
+            routeIndex: handler.index,
+            frame: { topic: frame.topic, transport: frame.transport, payload: frame.payload.toString("base64"), ...(frame.position ? { position: frame.position } : {}) },
+            attempts: attempt,
+            error: { code, message: message_ },
+          });
+          log.warn({ code, err: message_, attempts: attempt, spoolId: entry.id }, "handler failed; work kept in the spool for a later retry");
+          return count("spooled");
+        } catch (spoolError) {
+          log.error({ code, err: message_, spoolErr: errorMessage(spoolError) }, "handler failed and the spool could not keep it");
+        }
+      } else {
+        log.error({ code, err: message_, ...(details ? { details } : {}) }, "handler failed permanently");
+      }
+      try {
+        await options.deadLetters.put({
+          subscriber: sub,
+          topic: frame.topic,
+          ...(frame.position ? { position: frame.position } : {}),
+          code,
+          message: message_,
+          payload: frame.payload.toString("base64"),
+        });
+      } catch (error) {
+        log.error({ err: errorMessage(error), file: options.deadLetters.file }, "dead-letter file write failed");
+      }
+      return count("dead-lettered");
+    },
+  };
+}

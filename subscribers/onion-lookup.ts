@@ -1,0 +1,27 @@
+// Tor .onion addresses: ask onion_lookup (the AIL onion-lookup service) and write back the
+// tor-hiddenservice object and the tags it found on the source attribute. Analysts' own onion
+// attributes, standalone or inside their objects, are enriched once; the daemon's own are not.
+import { defineSubscriber, isEnrichdError } from "../src/index.js";
+
+// onion_lookup crashes on the upstream's `{}` for an unknown onion: the server's generic error.
+const NOT_FOUND = /Something went wrong/i;
+
+export default defineSubscriber({
+  options: { module: "onion_lookup", types: ["onion-address"] },
+  modules: (o) => [{ module: o.module, types: o.types }],
+  setup(sub, opts) {
+    sub.on("attribute:add", { type: opts.types }, async (ctx) => {
+      let result;
+      try {
+        result = await ctx.modules.query(opts.module, ctx.attribute);
+      } catch (error) {
+        if (isEnrichdError(error) && error.code === "ENRICHD_MODULE_ERROR" && NOT_FOUND.test(error.message)) {
+          return ctx.skip("onion not known to onion-lookup");
+        }
+        throw error;
+      }
+      if (result.objects.length === 0 && result.sourceTags.length === 0) return ctx.skip("onion-lookup returned nothing");
+      await ctx.misp.writeEnrichment(ctx.attribute, ctx.event.uuid, result);
+    });
+  },
+});

@@ -1,0 +1,35 @@
+// vitest global setup: one real Kafka broker (KRaft, single node) for the whole run, shared by
+// every test file; each test uses its own topic and group. KAFKA_VERSION picks the line (default
+// 4.4.0; CI's second leg runs 3.9.2). KAFKA_BROKERS=host:port uses a broker you run yourself.
+
+import type { TestProject } from "vitest/node";
+import { startKafkaBroker } from "../support/kafka-broker.js";
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    /** `127.0.0.1:PORT` of the run's broker. */
+    kafkaBrokers: string;
+  }
+}
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  // Inherited by the test workers, which are forked after global setup.
+  process.env.KAFKAJS_NO_PARTITIONER_WARNING = "1";
+
+  const external = process.env.KAFKA_BROKERS;
+  if (external !== undefined && external !== "") {
+    project.provide("kafkaBrokers", external);
+    return async () => {};
+  }
+
+  const started = Date.now();
+  const broker = await startKafkaBroker();
+  const rss = broker.rssBytes();
+  process.stderr.write(
+    `kafka ${broker.version} ready on ${broker.brokers} in ${((Date.now() - started) / 1000).toFixed(1)} s` +
+      (rss === undefined ? "" : `, JVM RSS ${Math.round(rss / 2 ** 20)} MiB`) +
+      "\n",
+  );
+  project.provide("kafkaBrokers", broker.brokers);
+  return () => broker.destroy();
+}
