@@ -86,12 +86,16 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
 
   const parsed = configSchema.safeParse(doc);
   if (!parsed.success) {
+    // zod skips cross-field refinements once a field fails: repeat the one that matters most.
+    const misp = (doc.misp ?? {}) as Record<string, unknown>;
+    const keyMissing = !misp.key && !misp.keyFile ? ["misp.key is required (or misp.keyFile, MISP_KEY, MISP_KEY_FILE)"] : [];
     const problems = parsed.error.issues.map((issue) => {
       const where = formatPath(issue.path);
       // zod says "Invalid input" for a missing object; name the key instead.
       const message = issue.code === "invalid_type" && issue.input === undefined ? "is required" : issue.message;
       return `${where} ${message}`;
     });
+    for (const extra of keyMissing) if (!problems.some((p) => p.startsWith("misp.key "))) problems.push(extra);
     throw invalid(problems.join("; "), { problems });
   }
 

@@ -37,6 +37,9 @@ export async function writeFileDurably(path: string, data: string): Promise<void
   await rename(tmp, path);
 }
 
+// Entry ids sort in write order: time, then a per-process sequence.
+let sequence = 0;
+
 export function createSpool(options: { readonly dir: string }): Spool {
   const ready = mkdir(options.dir, { recursive: true, mode: 0o700 });
   const fail = (what: string, error: unknown): EnrichdError =>
@@ -49,7 +52,7 @@ export function createSpool(options: { readonly dir: string }): Spool {
 
   return {
     async put(partial) {
-      const entry: SpoolEntry = { ...partial, id: `${Date.now()}-${randomUUID()}`, spooledAt: new Date().toISOString() };
+      const entry: SpoolEntry = { ...partial, id: `${String(Date.now()).padStart(14, "0")}-${String(sequence++ % 1e6).padStart(6, "0")}-${randomUUID().slice(0, 8)}`, spooledAt: new Date().toISOString() };
       try {
         await ready;
         await writeFileDurably(join(options.dir, `${entry.id}.json`), JSON.stringify(entry));
