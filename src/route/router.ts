@@ -1,0 +1,135 @@
+// The router: every registered `sub.on(...)` validated together at load (one error listing every
+// problem), compiled once, then indexed by kind so matching a message touches only the routes
+// that can want it.
+
+import { EnrichdError } from "../errors.js";
+import type { MessageKind, MispMessage } from "../decode/types.js";
+import type { RegisteredHandler } from "../subscriber/types.js";
+import { checkFilterQuery } from "./filter-query.js";
+import type { FilterQuery, Route, Where } from "./types.js";
+import { compileWhere, validateWhere } from "./where.js";
+
+export interface RouteVerdict {
+  readonly subscriber: string;
+  readonly index: number;
+  readonly matched: boolean;
+  /** Why the route did not match; absent when it did. */
+  readonly reason?: string;
+}
+
+export interface Router {
+  /** Union of the routes' kinds: drives bus subscriptions and the decoder's topic rejection. */
+  readonly kinds: ReadonlySet<MessageKind>;
+  readonly routes: readonly Route[];
+  /** Handlers whose route matches, in registration order. */
+  match(message: MispMessage): readonly RegisteredHandler[];
+  /** Every route's verdict on the message, for `tail --explain` and `check`. */
+  explain(message: MispMessage): readonly RouteVerdict[];
+}
+
+interface CompiledRoute {
+  readonly route: Route;
+  readonly handler: RegisteredHandler;
+}
+
+const NONE: readonly RegisteredHandler[] = Object.freeze([]);
+
+/** Throws EnrichdError ENRICHD_SUBSCRIBER_INVALID listing every problem of every route, one per line. */
+export function createRouter(handlers: readonly RegisteredHandler[]): Router {
+  const problems: string[] = [];
+  const seen = new Set<string>();
+  const parsed: { handler: RegisteredHandler; actions: Map<MessageKind, ReadonlySet<string> | null> }[] = [];
+
+  handlers.forEach((handler, position) => {
+    const path = routePath(handler, position);
+    if (typeof handler.subscriber !== "string" || handler.subscriber.length === 0) {
+      problems.push(`${path}.subscriber: ${JSON.stringify(handler.subscriber)} is not a non-empty name`);
+    }
+    if (seen.has(path)) problems.push(`${path}: registered twice`);
+    seen.add(path);
+    if (typeof handler.handler !== "function") problems.push(`${path}.handler: is not a function`);
+    const actions = parseQueries(handler.queries, `${path}.queries`, problems);
+    problems.push(...validateWhere(handler.where, `${path}.where`, new Set(actions.keys())));
+    parsed.push({ handler, actions });
+  });
+  if (problems.length > 0) {
+    const count = problems.length === 1 ? "1 problem" : `${problems.length} problems`;
+    throw new EnrichdError("ENRICHD_SUBSCRIBER_INVALID", `${count} in subscriber routes:\n  ${problems.join("\n  ")}`, {
+      details: { problems },
+    });
+  }
+
+  const compiled = parsed.map(({ handler, actions }): CompiledRoute => ({ handler, route: compileRoute(handler, actions) }));
+  const byKind = new Map<MessageKind, CompiledRoute[]>();
+  for (const entry of compiled) {
+    for (const kind of entry.route.kinds) {
+      const list = byKind.get(kind) ?? [];
+      list.push(entry);
+      byKind.set(kind, list);
+    }
+  }
+
+  return Object.freeze({
+    kinds: new Set(byKind.keys()) as ReadonlySet<MessageKind>,
+    routes: Object.freeze(compiled.map((entry) => entry.route)),
+    match(message: MispMessage): readonly RegisteredHandler[] {
+      const candidates = byKind.get(message.kind);
+      if (candidates === undefined) return NONE;
+      const matched: RegisteredHandler[] = [];
+      for (const { route, handler } of candidates) if (route.test(message) === null) matched.push(handler);
+      return matched;
+    },
+    explain(message: MispMessage): readonly RouteVerdict[] {
+      return compiled.map(({ route }) => {
+        const reason = route.test(message);
+        const verdict = { subscriber: route.subscriber, index: route.index };
+        return reason === null ? { ...verdict, matched: true } : { ...verdict, matched: false, reason };
+      });
+    },
+  });
+}
+
+function routePath(handler: RegisteredHandler, position: number): string {
+  const name = typeof handler.subscriber === "string" && handler.subscriber ? handler.subscriber : `handlers[${position}]`;
+  return `${name}.on[${String(handler.index)}]`;
+}
+
+/** Kind → accepted actions (null: all of them), from queries that are OR-ed together. */
+function parseQueries(queries: unknown, path: string, problems: string[]): Map<MessageKind, ReadonlySet<string> | null> {
+  const actions = new Map<MessageKind, Set<string> | null>();
+  if (!Array.isArray(queries) || queries.length === 0) {
+    problems.push(`${path}: ${JSON.stringify(queries) ?? String(queries)} must list at least one filter query such as "attribute:add"`);
+    return actions;
+  }
+  queries.forEach((query: unknown, i) => {
+    const parsed = checkFilterQuery(query);
+    if (typeof parsed === "string") {
+      problems.push(`${path}[${i}]: ${parsed}`);
+      return;
+    }
+    const current = actions.get(parsed.kind);
+    if (parsed.action === undefined || current === null) actions.set(parsed.kind, null);
+    else actions.set(parsed.kind, (current ?? new Set<string>()).add(parsed.action));
+  });
+  return actions;
+}
+
+function compileRoute(handler: RegisteredHandler, actions: ReadonlyMap<MessageKind, ReadonlySet<string> | null>): Route {
+  const where: Where = handler.where ?? {};
+  const matchesWhere = compileWhere(where);
+  const queries = Object.freeze([...handler.queries]) as readonly FilterQuery[];
+  const queried = queries.join(", ");
+  return Object.freeze({
+    subscriber: handler.subscriber,
+    index: handler.index,
+    queries,
+    where,
+    kinds: new Set(actions.keys()) as ReadonlySet<MessageKind>,
+    test(message: MispMessage): string | null {
+      const accepted = actions.get(message.kind);
+      if (accepted === undefined) return `kind ${message.kind} not queried (${queried})`;
+      if (accepted !== null && !accepted.has(message.action)) return `action ${message.action} not queried (${queried})`;
+      return matchesWhere(message);
+    },
+  });
+}
