@@ -4,6 +4,7 @@
 // Tests read the URLs with inject("mispModules"). MISP_ENRICHD_SKIP_REAL_MODULES=1 provides
 // undefined instead, for quick local runs; CI never sets it.
 
+import { readFileSync } from "node:fs";
 import type { TestProject } from "vitest/node";
 import { geoipDatabasePath, startMmdbServer } from "../../src/standin/mmdb-server.js";
 import { startOnionLookupServer } from "../../src/standin/onion-lookup-server.js";
@@ -34,25 +35,30 @@ export default async function setup(project: TestProject): Promise<() => Promise
     return async () => {};
   }
 
-  // Cached: a fraction of a second. Cold: pip's progress shows on stderr while it installs.
-  const venv = await setupVenv({ onProgress: (chunk) => process.stderr.write(chunk) });
-  const mmdb = await startMmdbServer();
-  const onion = await startOnionLookupServer();
-  const cleanups: (() => Promise<void>)[] = [() => mmdb.close(), () => onion.close()];
+  const started = performance.now();
+  const cleanups: (() => Promise<void>)[] = [];
   const teardown = async (): Promise<void> => {
-    // Every step runs even if one fails; the server first, so no query is still in flight upstream.
+    // Every step runs even if one fails, latest first: the server stops before its upstreams.
     const errors: unknown[] = [];
-    for (const step of cleanups.reverse()) await step().catch((error: unknown) => errors.push(error));
+    for (const step of cleanups.splice(0).reverse()) await step().catch((error: unknown) => errors.push(error));
     if (errors.length > 0) throw new AggregateError(errors, "misp-modules teardown failed");
   };
 
   try {
+    // Cached: a fraction of a second. Cold: pip's progress shows on stderr while it installs.
+    const venv = await setupVenv({ onProgress: (chunk) => process.stderr.write(chunk) });
+    const mmdb = await startMmdbServer();
+    cleanups.push(() => mmdb.close());
+    const onion = await startOnionLookupServer();
+    cleanups.push(() => onion.close());
     const server = await startRealModules({
       venv,
       customDir: customModulesDir(),
       env: { ONION_LOOKUP_URL: onion.url },
     });
     cleanups.push(() => server.stop());
+    const seconds = ((performance.now() - started) / 1000).toFixed(1);
+    console.log(`misp-modules ready on ${server.url} in ${seconds} s, RSS ${rssMiB(server.pid)}`);
     project.provide("mispModules", {
       url: server.url,
       mmdbUrl: mmdb.url,
@@ -65,4 +71,13 @@ export default async function setup(project: TestProject): Promise<() => Promise
     throw error;
   }
   return teardown;
+}
+
+function rssMiB(pid: number): string {
+  try {
+    const kib = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1];
+    return kib === undefined ? "unknown" : `${Math.round(Number(kib) / 1024)} MiB`;
+  } catch {
+    return "unknown"; // no /proc: not Linux
+  }
 }
