@@ -1,0 +1,66 @@
+// Judges a `/query` answer before its shape is looked at (modules.md §1 "Errors", §8 "Errors").
+// The server labels JSON as text/html, reports module failures with HTTP 200, and uses HTTP 500
+// only for bodies it could not parse: so the body is parsed whatever the Content-Type says.
+
+import { EnrichdError } from "../errors.js";
+import { isRecord } from "./narrow.js";
+import type { HttpAnswer } from "./transport.js";
+
+/** What the server says when its own wait (`timeout` in the body) ran out. */
+const SERVER_TIMEOUT = "Timeout.";
+
+export interface AnswerContext {
+  readonly module: string;
+  readonly attributeType: string;
+  readonly value: string;
+}
+
+/** The parsed body of a successful answer; anything else throws a catalogue error. */
+export function interpretQueryAnswer(answer: HttpAnswer, ctx: AnswerContext): unknown {
+  const details: Record<string, unknown> = { module: ctx.module, attributeType: ctx.attributeType, value: ctx.value };
+  if (answer.status >= 500 || answer.status === 429) {
+    throw new EnrichdError("ENRICHD_MODULE_UNAVAILABLE", `misp-modules answered HTTP ${answer.status} for module ${ctx.module}`, {
+      details: { ...details, status: answer.status, body: snippet(answer.text) },
+    });
+  }
+  if (answer.status !== 200) {
+    throw new EnrichdError("ENRICHD_MODULE_RESPONSE_INVALID", `misp-modules answered HTTP ${answer.status} for module ${ctx.module}`, {
+      details: { ...details, status: answer.status, body: snippet(answer.text) },
+    });
+  }
+  const body = parseJson(answer.text);
+  if (body === NOT_JSON) {
+    throw new EnrichdError("ENRICHD_MODULE_RESPONSE_INVALID", `module ${ctx.module} answered something that is not JSON`, {
+      details: { ...details, body: snippet(answer.text) },
+    });
+  }
+  if (body === false) {
+    // A legacy handler returns False when none of its input keys is in the request.
+    throw new EnrichdError("ENRICHD_MODULE_ERROR", `module ${ctx.module} found none of its input`, { details });
+  }
+  if (isRecord(body) && "error" in body) {
+    const message = typeof body.error === "string" ? body.error : JSON.stringify(body.error);
+    if (message === SERVER_TIMEOUT) {
+      throw new EnrichdError("ENRICHD_MODULE_TIMEOUT", `module ${ctx.module} ran out of the server's time`, { details });
+    }
+    throw new EnrichdError("ENRICHD_MODULE_ERROR", `module ${ctx.module} failed: ${message}`, {
+      details: { ...details, moduleMessage: message },
+    });
+  }
+  return body;
+}
+
+const NOT_JSON = Symbol("not JSON");
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return NOT_JSON;
+  }
+}
+
+/** Enough of an error page to recognise it in a log line. */
+function snippet(text: string): string {
+  return text.length > 200 ? `${text.slice(0, 200)}…` : text;
+}

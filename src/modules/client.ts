@@ -1,0 +1,188 @@
+// The misp-modules client: discovery (`GET /modules`, cached) and `POST /query` in each module's own
+// format, behind a FIFO limit below the server's worker pool (modules.md §1, §8).
+
+import { Pool, type Dispatcher } from "undici";
+import type { Attribute } from "../decode/types.js";
+import { EnrichdError, errorCode, type ErrorCode } from "../errors.js";
+import type { Logger } from "../log.js";
+import type { Metrics } from "../metrics/metrics.js";
+import { interpretQueryAnswer } from "./answer.js";
+import { parseModuleList } from "./descriptor.js";
+import { createLimiter } from "./limiter.js";
+import { buildModuleConfig, buildQueryBody, serverTimeoutSeconds } from "./request.js";
+import { normaliseResult } from "./result.js";
+import { abortedError, exchange, type HttpAnswer } from "./transport.js";
+import type { ModuleDescriptor, ModuleResult, ModulesClient, QueryOptions } from "./types.js";
+
+export interface ModulesClientOptions {
+  /** Base URL of the server, e.g. `http://127.0.0.1:6666`; a path prefix is kept. */
+  readonly url: string;
+  /** Client-side limit per HTTP call. The server is told to give up 2 s sooner. */
+  readonly timeoutMs?: number;
+  /** Concurrent `/query` calls; the rest wait in arrival order. Keep it below the server's pool (10). */
+  readonly concurrency?: number;
+  /** Per-module config, merged over the declared keys (sent as null when unset). Never logged. */
+  readonly moduleConfig?: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
+  readonly discoveryTtlMs?: number;
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+  /** Tests pass their own; the client then leaves it open on close(). */
+  readonly dispatcher?: Dispatcher;
+}
+
+export const MODULE_QUERIES_METRIC = "misp_enrichd_module_queries_total";
+
+const OUTCOMES: Partial<Record<ErrorCode, string>> = {
+  ENRICHD_MODULE_TIMEOUT: "timeout",
+  ENRICHD_MODULE_UNAVAILABLE: "unavailable",
+  ENRICHD_MODULE_ERROR: "error",
+  ENRICHD_MODULE_MISSING: "missing",
+  ENRICHD_MODULE_RESPONSE_INVALID: "invalid",
+};
+
+export function createModulesClient(options: ModulesClientOptions): ModulesClient {
+  const timeoutMs = options.timeoutMs ?? 15_000;
+  const concurrency = options.concurrency ?? 8;
+  const discoveryTtlMs = options.discoveryTtlMs ?? 60_000;
+  const moduleConfig = options.moduleConfig ?? {};
+  const { logger, metrics } = options;
+  const base = parseBaseUrl(options.url);
+  const ownsDispatcher = options.dispatcher === undefined;
+  const dispatcher =
+    options.dispatcher ?? new Pool(base.origin, { connections: concurrency + 2, keepAliveTimeout: 30_000 });
+  const limiter = createLimiter(concurrency);
+  const timeoutSeconds = serverTimeoutSeconds(timeoutMs);
+
+  let cache: { readonly at: number; readonly modules: readonly ModuleDescriptor[] } | undefined;
+  let discovery: Promise<readonly ModuleDescriptor[]> | undefined;
+  let closing: Promise<void> | undefined;
+
+  async function discover(): Promise<readonly ModuleDescriptor[]> {
+    const path = `${base.path}/modules`;
+    const answer = await exchange({ dispatcher, origin: base.origin, path, method: "GET", timeoutMs, details: {} });
+    if (answer.status !== 200) {
+      const unavailable = answer.status >= 500 || answer.status === 429;
+      const code = unavailable ? "ENRICHD_MODULE_UNAVAILABLE" : "ENRICHD_MODULE_RESPONSE_INVALID";
+      throw new EnrichdError(code, `GET ${path} answered HTTP ${answer.status}`, { details: { status: answer.status } });
+    }
+    let body: unknown;
+    try {
+      body = JSON.parse(answer.text);
+    } catch (error) {
+      throw new EnrichdError("ENRICHD_MODULE_RESPONSE_INVALID", `GET ${path} answered something that is not JSON`, { cause: error });
+    }
+    const modules = Object.freeze(parseModuleList(body, logger));
+    cache = { at: Date.now(), modules };
+    logger.debug({ modules: modules.length }, "discovered misp-modules");
+    return modules;
+  }
+
+  async function list(signal?: AbortSignal): Promise<readonly ModuleDescriptor[]> {
+    assertOpen();
+    if (cache !== undefined && Date.now() - cache.at < discoveryTtlMs) return cache.modules;
+    // Concurrent callers share one request; each still leaves when its own signal aborts.
+    discovery ??= discover().finally(() => {
+      discovery = undefined;
+    });
+    return raceAbort(discovery, signal, "GET /modules");
+  }
+
+  async function describe(module: string, signal?: AbortSignal): Promise<ModuleDescriptor> {
+    const found = (await list(signal)).find((m) => m.name === module);
+    if (found === undefined) {
+      throw new EnrichdError("ENRICHD_MODULE_MISSING", `misp-modules does not offer module ${module}`, { details: { module } });
+    }
+    return found;
+  }
+
+  async function query(module: string, attribute: Attribute, queryOptions: QueryOptions = {}): Promise<ModuleResult> {
+    const started = performance.now();
+    const details = { module, attributeType: attribute.type, value: attribute.value };
+    const { signal } = queryOptions;
+    try {
+      const descriptor = await describe(module, signal);
+      if (descriptor.inputTypes.length > 0 && !descriptor.inputTypes.includes(attribute.type)) {
+        throw new EnrichdError("ENRICHD_MODULE_MISSING", `module ${module} does not accept attribute type ${attribute.type}`, {
+          details: { ...details, inputTypes: descriptor.inputTypes },
+        });
+      }
+      const body = buildQueryBody({
+        module,
+        format: descriptor.format,
+        attribute,
+        config: buildModuleConfig(descriptor.configKeys, moduleConfig[module], queryOptions.config),
+        timeoutSeconds,
+        eventId: queryOptions.eventId ?? (attribute.eventId > 0 ? attribute.eventId : undefined),
+      });
+      const path = `${base.path}/query`;
+      assertOpen(); // close() may have run while the descriptor was fetched
+      const post = (): Promise<HttpAnswer> =>
+        exchange({ dispatcher, origin: base.origin, path, method: "POST", body: JSON.stringify(body), timeoutMs, signal, details });
+      const answer = await limiter.run(post, signal).catch((error: unknown) => {
+        if (error instanceof EnrichdError) throw error;
+        throw abortedError(`POST ${path}`, details, error); // aborted while waiting for a slot
+      });
+      const result = normaliseResult(module, descriptor.format, attribute, interpretQueryAnswer(answer, details));
+      metrics.inc(MODULE_QUERIES_METRIC, { module, outcome: "ok" });
+      logger.debug(
+        { module, attributeUuid: attribute.uuid, durationMs: Math.round(performance.now() - started), objects: result.objects.length },
+        "module answered",
+      );
+      return result;
+    } catch (error) {
+      const code = errorCode(error);
+      metrics.inc(MODULE_QUERIES_METRIC, { module, outcome: OUTCOMES[code] ?? "failed" });
+      logger.debug(
+        { module, attributeUuid: attribute.uuid, durationMs: Math.round(performance.now() - started), code },
+        "module query failed",
+      );
+      throw error;
+    }
+  }
+
+  function assertOpen(): void {
+    if (closing !== undefined) {
+      // Retriable: the work never ran, so a spool can hand it to the next process.
+      throw new EnrichdError("ENRICHD_MODULE_UNAVAILABLE", "the modules client is closed");
+    }
+  }
+
+  return {
+    list,
+    describe,
+    query,
+    close() {
+      closing ??= (async () => {
+        limiter.clear(new EnrichdError("ENRICHD_MODULE_UNAVAILABLE", "the modules client closed before the query was sent"));
+        // Pool.close() lets calls in flight finish; each is bounded by timeoutMs.
+        if (ownsDispatcher) await dispatcher.close();
+      })();
+      return closing;
+    },
+  };
+}
+
+function parseBaseUrl(url: string): { origin: string; path: string } {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch (error) {
+    // The value is not echoed: a URL may carry credentials.
+    throw new EnrichdError("ENRICHD_CONFIG_INVALID", "modules.url is not an absolute URL", { cause: error });
+  }
+  if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {
+    throw new EnrichdError("ENRICHD_CONFIG_INVALID", `modules.url must be http or https, got ${parsed.protocol}`);
+  }
+  return { origin: parsed.origin, path: parsed.pathname.replace(/\/+$/, "") };
+}
+
+/** Waits for a shared promise but gives up alone when this caller's signal aborts. */
+function raceAbort<T>(promise: Promise<T>, signal: AbortSignal | undefined, what: string): Promise<T> {
+  if (signal === undefined) return promise;
+  if (signal.aborted) return Promise.reject(abortedError(what, {}, signal.reason));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(abortedError(what, {}, signal.reason));
+    signal.addEventListener("abort", onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+  });
+}

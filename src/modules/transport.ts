@@ -1,0 +1,88 @@
+// One HTTP exchange with the misp-modules server: a timeout on every call, the body always read or
+// destroyed, and transport failures turned into catalogue errors. The status is judged by the caller.
+
+import type { Dispatcher } from "undici";
+import { EnrichdError, errorMessage } from "../errors.js";
+
+/** /modules is about 150 kB on a full install; anything near this cap is not a module server. */
+export const MAX_ANSWER_BYTES = 32 * 1024 * 1024;
+
+const JSON_ACCEPT = { accept: "application/json" };
+const JSON_BODY = { ...JSON_ACCEPT, "content-type": "application/json" };
+
+export interface HttpAnswer {
+  readonly status: number;
+  readonly text: string;
+}
+
+export interface ExchangeOptions {
+  readonly dispatcher: Dispatcher;
+  readonly origin: string;
+  readonly path: string;
+  readonly method: "GET" | "POST";
+  readonly body?: string;
+  readonly timeoutMs: number;
+  readonly signal?: AbortSignal;
+  /** Facts for the error, e.g. `{ module, attributeType, value }`. */
+  readonly details: Record<string, unknown>;
+}
+
+/**
+ * Sends one request and reads the whole answer. Throws ENRICHD_MODULE_TIMEOUT when `timeoutMs`
+ * passes or `signal` aborts, ENRICHD_MODULE_UNAVAILABLE when the connection fails.
+ */
+export async function exchange(options: ExchangeOptions): Promise<HttpAnswer> {
+  const timeout = AbortSignal.timeout(options.timeoutMs);
+  const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
+  const what = `${options.method} ${options.path}`;
+  try {
+    const response = await options.dispatcher.request({
+      origin: options.origin,
+      path: options.path,
+      method: options.method,
+      headers: options.body === undefined ? JSON_ACCEPT : JSON_BODY,
+      body: options.body,
+      signal,
+    });
+    const text = await readCapped(response.body, what, options.details);
+    return { status: response.statusCode, text };
+  } catch (error) {
+    if (error instanceof EnrichdError) throw error;
+    if (options.signal?.aborted === true) throw abortedError(what, options.details, options.signal.reason);
+    if (timeout.aborted) {
+      throw new EnrichdError("ENRICHD_MODULE_TIMEOUT", `${what} got no answer within ${options.timeoutMs} ms`, {
+        cause: error,
+        details: { ...options.details, timeoutMs: options.timeoutMs },
+      });
+    }
+    throw new EnrichdError("ENRICHD_MODULE_UNAVAILABLE", `${what} failed: ${errorMessage(error)}`, {
+      cause: error,
+      details: { ...options.details, errorCode: (error as { code?: unknown }).code },
+    });
+  }
+}
+
+/** The caller gave up (shutdown, or its own deadline): retriable like a timeout. */
+export function abortedError(what: string, details: Record<string, unknown>, reason: unknown): EnrichdError {
+  return new EnrichdError("ENRICHD_MODULE_TIMEOUT", `${what} was aborted by the caller`, {
+    cause: reason,
+    details: { ...details, aborted: true },
+  });
+}
+
+async function readCapped(body: Dispatcher.ResponseData["body"], what: string, details: Record<string, unknown>): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as Uint8Array);
+    size += buffer.length;
+    if (size > MAX_ANSWER_BYTES) {
+      body.destroy();
+      throw new EnrichdError("ENRICHD_MODULE_RESPONSE_INVALID", `${what} answered more than ${MAX_ANSWER_BYTES} bytes`, {
+        details,
+      });
+    }
+    chunks.push(buffer);
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
