@@ -20,6 +20,7 @@ import type { MispClient, RestCall } from "./misp/types.js";
 import { createMispWriter } from "./misp/writer.js";
 import { createModulesClient } from "./modules/client.js";
 import type { ModulesClient } from "./modules/types.js";
+import { createBackfill, type Backfill } from "./state/backfill.js";
 import { createEchoGuard } from "./state/echo-guard.js";
 import { guardMispClient } from "./state/guarded-client.js";
 import { createPersistentSet } from "./state/persistent-set.js";
@@ -36,6 +37,8 @@ export interface App {
   /** Calls recorded in dry-run mode, in order. */
   readonly dryRunCalls: readonly RestCall[];
   createBus(): Bus;
+  /** Gap backfill; `run` triggers it at start-up, on bus resume and periodically. */
+  readonly backfill: Backfill;
   /** Checks each subscriber's modules against `/modules`; logs one line per problem. Returns the problems. */
   checkModules(signal?: AbortSignal): Promise<string[]>;
   close(): Promise<void>;
@@ -129,6 +132,17 @@ export async function createApp(options: CreateAppOptions): Promise<App> {
     kafkaTopics: kafkaTopicMap(config),
     pipeline: config.pipeline,
     maxFrameBytes: config.bus.maxFrameBytes,
+    observe: (message) => backfill.observe(message),
+  });
+  const backfill = createBackfill({
+    misp,
+    sink: (frame) => daemon.accept(frame),
+    logger,
+    metrics,
+    ...(config.dryRun ? {} : { file: join(stateDir, "backfill.json") }),
+    ...(backfillTypes(subscribers) ? { types: backfillTypes(subscribers) } : {}),
+    overlapSeconds: config.backfill.overlapSeconds,
+    maxAgeSeconds: config.backfill.maxAgeSeconds,
   });
 
   let closing: Promise<void> | undefined;
@@ -141,7 +155,8 @@ export async function createApp(options: CreateAppOptions): Promise<App> {
     modules,
     misp,
     dryRunCalls,
-    createBus: () => createBus(config, daemon.topics, logger, metrics),
+    backfill,
+    createBus: () => createBus(config, daemon.topics, logger, metrics, config.backfill.enabled ? (reason) => void backfill.run(reason) : undefined),
     async checkModules(signal) {
       const problems: string[] = [];
       for (const sub of subscribers) {
@@ -163,7 +178,7 @@ export async function createApp(options: CreateAppOptions): Promise<App> {
     close() {
       closing ??= (async () => {
         await daemon.stop();
-        await Promise.allSettled([modules.close(), rawMisp.close()]);
+        await Promise.allSettled([modules.close(), rawMisp.close(), backfill.flush()]);
       })();
       return closing;
     },
@@ -180,7 +195,19 @@ function kafkaTopicsByKind(topics: TopicTable): Partial<Record<MessageKind, stri
   return out;
 }
 
-function createBus(config: Config, topics: TopicTable, logger: Logger, metrics: Metrics): Bus {
+/** The attribute types worth backfilling: undefined (all) unless every attribute route names its types. */
+export function backfillTypes(subscribers: readonly LoadedSubscriber[]): string[] | undefined {
+  const types = new Set<string>();
+  for (const handler of subscribers.flatMap((s) => s.handlers)) {
+    if (!handler.queries.some((q) => q === "attribute" || q.startsWith("attribute:"))) continue;
+    const wanted = handler.where.type;
+    if (wanted === undefined) return undefined;
+    for (const t of typeof wanted === "string" ? [wanted] : wanted) types.add(t);
+  }
+  return types.size > 0 ? [...types] : undefined;
+}
+
+export function createBus(config: Config, topics: TopicTable, logger: Logger, metrics: Metrics, onResume?: (reason: string) => void): Bus {
   if (config.bus.type === "kafka") {
     const kafka = config.bus.kafka;
     if (!kafka) throw new Error("bus.kafka is required for bus.type kafka (validated at load)");
@@ -210,5 +237,6 @@ function createBus(config: Config, topics: TopicTable, logger: Logger, metrics: 
     subscriptions: (kinds) => topics.zmqSubscriptions(kinds),
     logger,
     metrics,
+    ...(onResume ? { onResume } : {}),
   });
 }

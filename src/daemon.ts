@@ -47,6 +47,8 @@ export interface DaemonOptions {
     readonly drainTimeoutMs: number;
   };
   readonly maxFrameBytes: number;
+  /** Sees every decoded message before routing (the backfill watermark). Must be cheap. */
+  readonly observe?: (message: MispMessage) => void;
 }
 
 export interface Daemon {
@@ -137,6 +139,8 @@ export function createDaemon(options: DaemonOptions): Daemon {
   }
 
   const accept: FrameSink = async (frame: BusFrame) => {
+    // Labelled by kind, not topic, so that a hostile publisher cannot grow the label set.
+    metrics.inc("misp_enrichd_frames_total", { transport: frame.transport, kind: topics.kindOf(frame.topic) ?? "unknown" });
     const outcome = decoder.decodeFrame(frame);
     if (outcome.status === "dropped") {
       metrics.inc("misp_enrichd_frames_dropped_total", { reason: outcome.reason });
@@ -159,6 +163,7 @@ export function createDaemon(options: DaemonOptions): Daemon {
       log.debug({ uptimeSeconds: message.uptimeSeconds }, "misp heartbeat");
       return RESOLVED;
     }
+    options.observe?.(message);
     const echo = options.echoGuard.check(message);
     if (echo !== null) {
       metrics.inc("misp_enrichd_echoes_total", { kind: message.kind });

@@ -21,6 +21,8 @@ export interface ZmqBusOptions {
   readonly subscriptions: (kinds: ReadonlySet<MessageKind>) => readonly string[];
   readonly logger: Logger;
   readonly metrics?: Metrics;
+  /** Called when traffic comes back after a silence or a reconnect: time for a gap backfill. */
+  readonly onResume?: (reason: string) => void;
 }
 
 /** The topic of a frame without copying the payload: everything before the first space. */
@@ -33,6 +35,7 @@ export function createZmqBus(options: ZmqBusOptions): Bus {
   const log = options.logger.child({ bus: "zmq" });
   let socket: Subscriber | undefined;
   let connected = false;
+  let everConnected = false;
   let lastFrameAt = 0;
   let closing: Promise<void> | undefined;
   let running: Promise<void> | undefined;
@@ -42,8 +45,11 @@ export function createZmqBus(options: ZmqBusOptions): Bus {
     try {
       for await (const event of sock.events) {
         if (event.type === "connect") {
+          const again = everConnected;
           connected = true;
-          log.info({ url: options.url }, "bus connected");
+          everConnected = true;
+          log.info({ url: options.url }, again ? "bus reconnected" : "bus connected");
+          if (again) options.onResume?.("bus-reconnected");
         } else if (event.type === "disconnect") {
           connected = false;
           log.warn({ url: options.url }, "bus disconnected; reconnecting");
@@ -73,6 +79,7 @@ export function createZmqBus(options: ZmqBusOptions): Bus {
         } else if (silentMs <= options.silenceWarnMs && warned) {
           warned = false;
           log.info({ url: options.url }, "bus traffic resumed");
+          options.onResume?.("bus-resumed");
         }
       },
       Math.max(50, Math.min(5_000, Math.floor(options.silenceWarnMs / 4))),
@@ -118,7 +125,6 @@ export function createZmqBus(options: ZmqBusOptions): Bus {
         // MISP sends one frame per message; anything else is a foreign publisher's multipart.
         const payload = parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts.flatMap((p, i) => (i ? [Buffer.from(" "), p] : [p])));
         const frame: BusFrame = { topic: frameTopic(payload), payload, transport: "zmq", receivedAt: lastFrameAt };
-        options.metrics?.inc("misp_enrichd_frames_total", { transport: "zmq" });
         await sink(frame);
       }
     } finally {

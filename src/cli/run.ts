@@ -69,6 +69,12 @@ export async function runCommand(options: RunOptions): Promise<void> {
     .catch((error) => logger.warn({ err: errorMessage(error), misp: config.misp.url }, "misp not reachable at start-up; writes will be retried"));
   void daemon.redriveSpool().catch((error) => logger.warn({ err: errorMessage(error) }, "spool re-drive failed"));
 
+  if (config.backfill.enabled) {
+    void app.backfill.run("start-up");
+    const timer = setInterval(() => void app.backfill.run("periodic"), config.backfill.intervalMs);
+    timer.unref();
+  }
+
   try {
     await daemon.run(bus);
   } catch (error) {

@@ -98,6 +98,15 @@ const pipelineSchema = z
   })
   .strict();
 
+const backfillSchema = z
+  .object({
+    enabled: z.boolean().default(true),
+    intervalMs: positiveInt.default(600_000),
+    overlapSeconds: z.number().int().min(0).default(120),
+    maxAgeSeconds: positiveInt.default(86_400),
+  })
+  .strict();
+
 const subscriberEntry = z
   .object({
     enabled: z.boolean().default(true),
@@ -111,6 +120,7 @@ export const configSchema = z
     bus: busSchema.default(busSchema.parse({})),
     modules: modulesSchema.default(modulesSchema.parse({})),
     pipeline: pipelineSchema.default(pipelineSchema.parse({})),
+    backfill: backfillSchema.default(backfillSchema.parse({})),
     subscribers: z
       .object({
         /** Extra folders of compiled subscriber files (.js/.mjs), loaded after the built-in ones. */

@@ -15,7 +15,7 @@ export interface Metrics {
 }
 
 const HELP: Readonly<Record<string, string>> = {
-  misp_enrichd_frames_total: "Bus frames received, by transport and topic.",
+  misp_enrichd_frames_total: "Bus frames received, by transport and kind (unknown for unknown topics).",
   misp_enrichd_frames_dropped_total: "Frames dropped before parsing, by reason (unwanted topic, too large).",
   misp_enrichd_decode_errors_total: "Frames that failed to decode, by error code.",
   misp_enrichd_messages_total: "Decoded messages, by kind.",
@@ -27,7 +27,9 @@ const HELP: Readonly<Record<string, string>> = {
   misp_enrichd_retries_total: "Handler retries after a retriable error.",
   misp_enrichd_spool_entries: "Entries waiting in the on-disk retry spool.",
   misp_enrichd_in_flight: "Messages accepted by the pipeline and not yet done.",
-  misp_enrichd_bus_silence_warnings_total: "Times the bus was silent for longer than bus.silenceWarnMs.",
+  misp_enrichd_bus_silence_warnings_total: "Times the bus was silent for longer than bus.zmq.silenceWarnMs.",
+  misp_enrichd_backfill_runs_total: "Gap backfill runs, by trigger.",
+  misp_enrichd_backfill_attributes_total: "Attributes fed to the pipeline by gap backfill.",
 };
 
 function key(name: string, labels?: Labels): string {

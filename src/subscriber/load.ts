@@ -11,8 +11,11 @@ import type { FilterQuery, Where } from "../route/types.js";
 import { isSubscriberDefinition } from "./define.js";
 import type { Handler, RegisteredHandler, SubscriberDefinition, SubscriberOptions } from "./types.js";
 
-/** Compiled built-ins: dist/subscribers next to dist/src. */
+/** Built-ins: dist/subscribers next to dist/src (or subscribers/ next to src/ when run from source). */
 export const BUILTIN_SUBSCRIBERS_DIR = fileURLToPath(new URL("../../subscribers/", import.meta.url));
+
+// Under vitest this file runs as TypeScript, and so can the subscribers; node only loads JavaScript.
+const EXTENSIONS = import.meta.url.endsWith(".ts") ? [".js", ".mjs", ".ts"] : [".js", ".mjs"];
 
 /** Built-ins that run unless the config disables them; the others need `enabled: true`. */
 export const DEFAULT_ENABLED = new Set(["geolocation", "onion-lookup"]);
@@ -43,7 +46,7 @@ function listFiles(dir: string): string[] {
     throw new EnrichdError("ENRICHD_SUBSCRIBER_INVALID", `cannot read subscriber folder ${dir}: ${(error as Error).message}`);
   }
   return names
-    .filter((name) => (name.endsWith(".js") || name.endsWith(".mjs")) && !name.endsWith(".d.js") && !name.startsWith("_"))
+    .filter((name) => EXTENSIONS.includes(extname(name)) && !name.endsWith(".d.ts") && !name.startsWith("_"))
     .sort()
     .map((name) => join(dir, name));
 }

@@ -1,0 +1,162 @@
+// Gap backfill. ZeroMQ drops what is published while we are away and MISP's Kafka producer does
+// not flush reliably (pubsub.md §2.2, §8), so the daemon keeps a watermark (the newest attribute
+// timestamp seen, MISP's clock) and asks `/attributes/restSearch` for what changed since, at
+// start-up, when the bus comes back after a silence, and periodically. Attributes already seen
+// are skipped; the rest go through the same pipeline as `add` messages. Deterministic uuids make
+// any overlap harmless.
+
+import { mkdirSync, readFileSync } from "node:fs";
+import { writeFile, rename } from "node:fs/promises";
+import { dirname } from "node:path";
+import type { FrameSink } from "../bus/types.js";
+import type { Attribute, EventSummary, MispMessage } from "../decode/types.js";
+import { errorMessage } from "../errors.js";
+import type { Logger } from "../log.js";
+import type { Metrics } from "../metrics/metrics.js";
+import type { MispClient } from "../misp/types.js";
+
+export interface BackfillOptions {
+  readonly misp: MispClient;
+  readonly sink: FrameSink;
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+  /** JSON file holding the watermark; undefined keeps it in memory. */
+  readonly file?: string;
+  /** Attribute types the subscribers want; undefined = every type. */
+  readonly types?: readonly string[];
+  readonly overlapSeconds: number;
+  /** Never look further back than this, whatever the watermark says. */
+  readonly maxAgeSeconds: number;
+  readonly pageSize?: number;
+  readonly now?: () => number;
+}
+
+export interface Backfill {
+  /** Called for every decoded message: moves the watermark and remembers attribute uuids. */
+  observe(message: MispMessage): void;
+  /** Runs one backfill now (calls are serialised); returns how many attributes were fed. */
+  run(reason: string, signal?: AbortSignal): Promise<number>;
+  watermark(): number | undefined;
+  /** Persists the watermark (also done after each run). */
+  flush(): Promise<void>;
+}
+
+const SEEN_CAP = 100_000;
+
+/** Re-encodes a searched attribute as MISP's `misp_json_attribute` add payload. */
+export function attributePayload(attribute: Attribute, event: EventSummary | undefined): Record<string, unknown> {
+  const s = (n: number): string => String(n);
+  return {
+    Attribute: {
+      id: s(attribute.id), event_id: s(attribute.eventId), object_id: s(attribute.objectId), object_relation: attribute.objectRelation,
+      category: attribute.category, type: attribute.type, value: attribute.value, to_ids: attribute.toIds, uuid: attribute.uuid,
+      timestamp: s(attribute.timestamp), distribution: s(attribute.distribution), sharing_group_id: s(attribute.sharingGroupId),
+      comment: attribute.comment, deleted: attribute.deleted, disable_correlation: attribute.disableCorrelation,
+      first_seen: attribute.firstSeen, last_seen: attribute.lastSeen,
+      ...(attribute.tags.length ? { Tag: attribute.tags.map((t) => ({ id: s(t.id), name: t.name, ...(t.local !== undefined ? { local: t.local } : {}) })) } : {}),
+    },
+    ...(event
+      ? {
+          Event: {
+            id: s(event.id), uuid: event.uuid, info: event.info, date: event.date, published: event.published,
+            org_id: s(event.orgId), orgc_id: s(event.orgcId), distribution: s(event.distribution), sharing_group_id: s(event.sharingGroupId),
+          },
+        }
+      : {}),
+    action: "add",
+  };
+}
+
+export function createBackfill(options: BackfillOptions): Backfill {
+  const log = options.logger.child({ component: "backfill" });
+  const now = options.now ?? (() => Math.floor(Date.now() / 1000));
+  const pageSize = options.pageSize ?? 200;
+  const seen = new Set<string>();
+  let mark: number | undefined;
+  let dirty = false;
+  let running: Promise<number> = Promise.resolve(0);
+
+  if (options.file) {
+    try {
+      const saved = JSON.parse(readFileSync(options.file, "utf8")) as { watermark?: unknown };
+      if (typeof saved.watermark === "number") mark = saved.watermark;
+    } catch {
+      // No watermark yet: the first run starts from now, never from MISP's whole history.
+    }
+  }
+
+  function remember(uuid: string): void {
+    if (seen.size >= SEEN_CAP) seen.delete(seen.values().next().value as string);
+    seen.add(uuid);
+  }
+
+  async function flush(): Promise<void> {
+    if (!options.file || !dirty || mark === undefined) return;
+    dirty = false;
+    mkdirSync(dirname(options.file), { recursive: true });
+    const tmp = `${options.file}.tmp`;
+    await writeFile(tmp, JSON.stringify({ watermark: mark }));
+    await rename(tmp, options.file);
+  }
+
+  async function once(reason: string, signal?: AbortSignal): Promise<number> {
+    if (mark === undefined) {
+      mark = now();
+      dirty = true;
+      await flush();
+      log.info({ reason, watermark: mark }, "backfill: no watermark yet, starting from now");
+      return 0;
+    }
+    const since = Math.max(mark - options.overlapSeconds, now() - options.maxAgeSeconds);
+    let fed = 0;
+    const dones: Promise<void>[] = [];
+    for (let page = 1; !signal?.aborted; page++) {
+      const rows = await options.misp.searchAttributes(
+        { timestamp: since, limit: pageSize, page, ...(options.types ? { type: options.types } : {}) },
+        signal,
+      );
+      for (const { attribute, event } of rows) {
+        if (attribute.deleted || seen.has(attribute.uuid)) continue;
+        remember(attribute.uuid);
+        const payload = Buffer.from(`misp_json_attribute ${JSON.stringify(attributePayload(attribute, event))}`);
+        const { done } = await options.sink({ topic: "misp_json_attribute", payload, transport: "backfill", receivedAt: Date.now(), position: `backfill/${reason}` });
+        dones.push(done);
+        fed++;
+        if (attribute.timestamp > (mark ?? 0)) {
+          mark = attribute.timestamp;
+          dirty = true;
+        }
+      }
+      if (rows.length < pageSize) break;
+    }
+    await Promise.all(dones);
+    await flush();
+    options.metrics.inc("misp_enrichd_backfill_runs_total", { reason });
+    options.metrics.inc("misp_enrichd_backfill_attributes_total", undefined, fed);
+    log.info({ reason, since, fed }, "backfill done");
+    return fed;
+  }
+
+  return {
+    observe(message) {
+      if (message.kind !== "attribute" || message.transport === "backfill") return;
+      // Any message about an attribute means it reached us: no need to fetch it again.
+      remember(message.attribute.uuid);
+      if (mark === undefined || message.attribute.timestamp > mark) {
+        mark = message.attribute.timestamp;
+        dirty = true;
+      }
+    },
+    run(reason, signal) {
+      running = running.catch(() => 0).then(() =>
+        once(reason, signal).catch((error) => {
+          log.warn({ reason, err: errorMessage(error) }, "backfill failed; will try again on the next trigger");
+          return 0;
+        }),
+      );
+      return running;
+    },
+    watermark: () => mark,
+    flush,
+  };
+}
