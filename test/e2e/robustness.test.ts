@@ -1,0 +1,101 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { startHarness, TEST_KEY, type Harness } from "../support/harness.js";
+
+describe("bad input never stops the daemon", () => {
+  let h: Harness | undefined;
+  afterEach(async () => {
+    await h?.stop();
+    h = undefined;
+  });
+
+  async function enrichAfter(harness: Harness, value: string): Promise<void> {
+    const event = harness.misp.seedEvent();
+    const source = harness.misp.seedAttribute(event.uuid, { type: "ip-dst", value });
+    await harness.publish(source.message.topic, source.message.payload);
+    await harness.settle();
+  }
+
+  it("logs and counts malformed frames, missing fields and huge frames, then goes on", async () => {
+    h = await startHarness({ overrides: { "bus.maxFrameBytes": 4096 } });
+    await h.publishRaw("misp_json_attribute", "{not json");
+    await h.publishRaw("misp_json_attribute", "[1,2,3]");
+    await h.publishRaw("misp_json_attribute", JSON.stringify({ Attribute: { id: "1" }, action: "add" }));
+    await h.publishRaw("misp_json_attribute", JSON.stringify({ Attribute: { comment: "x".repeat(5000) }, action: "add" }));
+    // (Unknown topics and frames without a space never pass the socket's "misp_json_attribute "
+    // prefix subscription; the decoder's own tests cover them.)
+    await h.settle();
+    await enrichAfter(h, "8.8.8.8");
+
+    expect(h.counter("misp_enrichd_decode_errors_total", { code: "ENRICHD_FRAME_MALFORMED" })).toBeGreaterThanOrEqual(2);
+    expect(h.counter("misp_enrichd_decode_errors_total", { code: "ENRICHD_MESSAGE_INVALID" })).toBe(1);
+    expect(h.counter("misp_enrichd_frames_dropped_total", { reason: "too-large" })).toBe(1);
+    const rejected = h.logs.find("frame rejected");
+    expect(rejected.length).toBe(3);
+    expect(rejected.find((l) => l.code === "ENRICHD_MESSAGE_INVALID")?.err).toMatch(/^misp_json_attribute: (Event|Attribute\.\w+) /);
+    // Still running: the next good message is enriched.
+    expect(h.misp.state.objects).toHaveLength(1);
+  });
+
+  it("dead-letters a module error with its input and keeps going", async () => {
+    h = await startHarness();
+    h.modules?.failNext(1, "generic-error");
+    await enrichAfter(h, "8.8.8.8");
+    expect(h.counter("misp_enrichd_handler_runs_total", { subscriber: "geolocation", outcome: "dead-lettered" })).toBe(1);
+    const line = h.logs.find("handler failed permanently")[0];
+    expect(line).toMatchObject({ code: "ENRICHD_MODULE_ERROR", value: "8.8.8.8", attributeType: "ip-dst", sub: "geolocation" });
+    const letters = readFileSync(join(h.stateDir, "dead-letter.jsonl"), "utf8").trim().split("\n");
+    expect(JSON.parse(letters[0] as string)).toMatchObject({ subscriber: "geolocation", code: "ENRICHD_MODULE_ERROR", topic: "misp_json_attribute" });
+    await enrichAfter(h, "188.65.220.25");
+    expect(h.misp.state.objects).toHaveLength(1);
+  });
+
+  it("retries a MISP 503 and writes the object once MISP answers", async () => {
+    h = await startHarness();
+    h.misp.failNext(2, 503, "/objects/add/");
+    await enrichAfter(h, "8.8.8.8");
+    expect(h.counter("misp_enrichd_retries_total")).toBe(2);
+    expect(h.misp.state.objects).toHaveLength(1);
+    expect(h.misp.state.references).toHaveLength(1);
+  });
+
+  it("dead-letters a MISP 4xx (unknown event) with the reason", async () => {
+    h = await startHarness();
+    const event = h.misp.seedEvent();
+    const source = h.misp.seedAttribute(event.uuid, { type: "ip-dst", value: "8.8.8.8" });
+    const payload = structuredClone(source.message.payload) as Record<string, Record<string, unknown>>;
+    (payload.Event as Record<string, unknown>).uuid = "00000000-0000-4000-8000-000000000000";
+    await h.publish("misp_json_attribute", payload);
+    await h.settle();
+    const line = h.logs.find("handler failed permanently")[0];
+    expect(line?.code).toBe("ENRICHD_MISP_REJECTED");
+    expect(String(line?.err)).toMatch(/404/);
+    expect(h.counter("misp_enrichd_retries_total")).toBe(0);
+  });
+
+  it("spools work MISP keeps refusing with 5xx and writes it on the next re-drive", async () => {
+    h = await startHarness();
+    h.misp.failNext(3, 502, "/objects/add/");
+    await enrichAfter(h, "8.8.8.8");
+    expect(h.counter("misp_enrichd_handler_runs_total", { subscriber: "geolocation", outcome: "spooled" })).toBe(1);
+    expect(await h.app.daemon.spool.count()).toBe(1);
+    expect(h.misp.state.objects).toHaveLength(0);
+
+    expect(await h.app.daemon.redriveSpool()).toBe(1);
+    await h.settle();
+    expect(await h.app.daemon.spool.count()).toBe(0);
+    expect(h.misp.state.objects).toHaveLength(1);
+  });
+
+  it("never writes the MISP key to a log line, even at debug level and on auth failures", async () => {
+    h = await startHarness({ level: "debug" });
+    await enrichAfter(h, "8.8.8.8");
+    h.misp.failNext(1, 403, "/objects/add/");
+    await enrichAfter(h, "188.65.220.25");
+    const text = h.logs.text();
+    expect(text.length).toBeGreaterThan(1000);
+    expect(text).not.toContain(TEST_KEY);
+    expect(h.misp.calls[0]?.headers.authorization).toBe(TEST_KEY);
+  });
+});
