@@ -1,6 +1,6 @@
 // vitest global setup: one real Kafka broker (KRaft, single node) for the whole run, shared by
 // every test file; each test uses its own topic and group. KAFKA_VERSION picks the line (default
-// 4.4.0; CI's second leg runs 3.9.2). KAFKA_BROKERS=host:port uses a broker you run yourself.
+// 4.4.0; CI's second leg runs 3.9.2). ENRICHD_TEST_KAFKA_BROKERS=host:port uses a broker you run yourself.
 
 import type { TestProject } from "vitest/node";
 import { startKafkaBroker } from "../support/kafka-broker.js";
@@ -16,7 +16,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   // Inherited by the test workers, which are forked after global setup.
   process.env.KAFKAJS_NO_PARTITIONER_WARNING = "1";
 
-  const external = process.env.KAFKA_BROKERS;
+  const external = process.env.ENRICHD_TEST_KAFKA_BROKERS;
   if (external !== undefined && external !== "") {
     project.provide("kafkaBrokers", external);
     return async () => {};

@@ -1,0 +1,150 @@
+// Options of the Kafka bus, their defaults, and how they become a kafkajs client configuration.
+// kafkajs logs go through our pino logger, one level quieter than kafkajs rates them: its
+// "errors" during a broker restart or a rebalance are retried by kafkajs itself.
+
+import { logLevel, type KafkaConfig, type LogEntry, type RetryOptions, type SASLOptions } from "kafkajs";
+import type { MessageKind } from "../decode/types.js";
+import { EnrichdError } from "../errors.js";
+import type { Logger } from "../log.js";
+
+/** MISP's default Kafka topic names (`Plugin.Kafka_*_notifications_topic`, pubsub.md §8). */
+export const DEFAULT_KAFKA_TOPICS: Readonly<Partial<Record<MessageKind, string>>> = Object.freeze({
+  event: "misp_event",
+  publish: "misp_event_publish",
+  object: "misp_object",
+  "object-reference": "misp_object_reference",
+  attribute: "misp_attribute",
+  "shadow-attribute": "misp_shadow_attribute",
+  tag: "misp_tag",
+  sighting: "misp_sighting",
+  user: "misp_user",
+  organisation: "misp_organisation",
+  audit: "misp_audit",
+});
+
+export interface KafkaSaslOptions {
+  readonly mechanism: "plain" | "scram-sha-256" | "scram-sha-512";
+  readonly username: string;
+  readonly password: string;
+}
+
+export interface KafkaBusOptions {
+  /** `host:port` each; IPv6 literals are not understood by kafkajs. */
+  readonly brokers: readonly string[];
+  readonly clientId: string;
+  readonly groupId: string;
+  /** Kind → Kafka topic name. Kinds without a topic are not read from Kafka. */
+  readonly topics: Readonly<Partial<Record<MessageKind, string>>>;
+  /** Where a group without committed offsets starts: the oldest retained message, or new ones only. */
+  readonly fromBeginning: boolean;
+  /** `true` for TLS with the system CAs; `ca` is PEM text. */
+  readonly ssl?: boolean | { readonly ca?: string; readonly rejectUnauthorized?: boolean };
+  readonly sasl?: KafkaSaslOptions;
+  /** Default 30000. The broker's minimum is 6000. */
+  readonly sessionTimeoutMs?: number;
+  /** Default 3000; must be below sessionTimeoutMs. */
+  readonly heartbeatIntervalMs?: number;
+  /** Unfinished messages per partition before the partition is paused. Default 256. */
+  readonly maxInFlight?: number;
+  /** How long close() waits for in-flight messages before committing what finished. Default 10000. */
+  readonly drainTimeoutMs?: number;
+  /** First and longest delay between kafkajs retries (connections, commits). Defaults 300 / 30000. */
+  readonly retryInitialMs?: number;
+  readonly retryMaxMs?: number;
+  /** How often topics that do not exist yet are looked for again. Default 30000. */
+  readonly topicRetryMs?: number;
+  /** Longest a fetch waits on the broker for data; also bounds how late a resumed partition is read. Default 1000. */
+  readonly maxWaitTimeMs?: number;
+  readonly logger: Logger;
+}
+
+export type ResolvedKafkaBusOptions = Required<Omit<KafkaBusOptions, "ssl" | "sasl">> & Pick<KafkaBusOptions, "ssl" | "sasl">;
+
+export function resolveKafkaBusOptions(options: KafkaBusOptions): ResolvedKafkaBusOptions {
+  const resolved: ResolvedKafkaBusOptions = {
+    ...options,
+    sessionTimeoutMs: options.sessionTimeoutMs ?? 30_000,
+    heartbeatIntervalMs: options.heartbeatIntervalMs ?? 3_000,
+    maxInFlight: options.maxInFlight ?? 256,
+    drainTimeoutMs: options.drainTimeoutMs ?? 10_000,
+    retryInitialMs: options.retryInitialMs ?? 300,
+    retryMaxMs: options.retryMaxMs ?? 30_000,
+    topicRetryMs: options.topicRetryMs ?? 30_000,
+    maxWaitTimeMs: options.maxWaitTimeMs ?? 1_000,
+  };
+  const problems: string[] = [];
+  if (resolved.brokers.length === 0) problems.push("brokers: at least one host:port is required");
+  if (resolved.groupId === "") problems.push("groupId: must not be empty");
+  if (!Number.isInteger(resolved.maxInFlight) || resolved.maxInFlight < 1) problems.push("maxInFlight: must be an integer ≥ 1");
+  if (resolved.heartbeatIntervalMs >= resolved.sessionTimeoutMs) problems.push("heartbeatIntervalMs: must be below sessionTimeoutMs");
+  if (problems.length > 0) {
+    throw new EnrichdError("ENRICHD_CONFIG_INVALID", `invalid Kafka bus options: ${problems.join("; ")}`, { details: { problems } });
+  }
+  return resolved;
+}
+
+export function kafkaRetry(options: ResolvedKafkaBusOptions): RetryOptions {
+  // Explicit, so behaviour does not change under NODE_ENV=test (kafkajs swaps its defaults there).
+  return { initialRetryTime: options.retryInitialMs, maxRetryTime: options.retryMaxMs, retries: 5, factor: 0.2, multiplier: 2 };
+}
+
+export function toKafkaConfig(options: ResolvedKafkaBusOptions, logger: Logger): KafkaConfig {
+  const config: KafkaConfig = {
+    clientId: options.clientId,
+    brokers: [...options.brokers],
+    connectionTimeout: 3_000,
+    requestTimeout: 30_000,
+    retry: kafkaRetry(options),
+    logLevel: logger.isLevelEnabled("trace") ? logLevel.DEBUG : logger.isLevelEnabled("debug") ? logLevel.INFO : logLevel.WARN,
+    logCreator: () => kafkajsLogEntry(logger.child({ component: "kafkajs" })),
+  };
+  if (options.ssl === true) config.ssl = true;
+  else if (typeof options.ssl === "object") {
+    config.ssl = {
+      ...(options.ssl.ca === undefined ? {} : { ca: [options.ssl.ca] }),
+      ...(options.ssl.rejectUnauthorized === undefined ? {} : { rejectUnauthorized: options.ssl.rejectUnauthorized }),
+    };
+  }
+  if (options.sasl !== undefined) {
+    const { mechanism, username, password } = options.sasl;
+    config.sasl = { mechanism, username, password } as SASLOptions;
+  }
+  return config;
+}
+
+/** For logs and `Bus.describe`: never the password. */
+export function describeKafka(options: ResolvedKafkaBusOptions): string {
+  const security = [
+    options.ssl === undefined || options.ssl === false ? "" : " tls",
+    options.sasl === undefined ? "" : ` sasl/${options.sasl.mechanism} as ${options.sasl.username}`,
+  ].join("");
+  return `kafka ${options.brokers.join(",")} group ${options.groupId}${security}`;
+}
+
+function kafkajsLogEntry(logger: Logger): (entry: LogEntry) => void {
+  return ({ namespace, level, log }) => {
+    const { message, timestamp: _timestamp, logger: _logger, stack: _stack, ...fields } = log;
+    const line = { namespace, ...fields };
+    if (level <= logLevel.WARN) logger.warn(line, message);
+    else if (level === logLevel.INFO) logger.debug(line, message);
+    else logger.trace(line, message);
+  };
+}
+
+const PERMANENT_NAMES = new Set(["KafkaJSSASLAuthenticationError", "KafkaJSNotImplemented", "KafkaJSServerDoesNotSupportApiKey"]);
+const PERMANENT_TYPES = new Set(["UNSUPPORTED_VERSION", "SASL_AUTHENTICATION_FAILED", "UNSUPPORTED_SASL_MECHANISM", "ILLEGAL_SASL_STATE"]);
+
+/**
+ * Errors that no reconnect can fix: refused credentials or permissions, a protocol the broker no
+ * longer speaks. Anything else (connections, coordinators, timeouts) is worth another consumer.
+ */
+export function isPermanentKafkaError(error: unknown): boolean {
+  let current: unknown = error;
+  for (let depth = 0; depth < 8 && typeof current === "object" && current !== null; depth += 1) {
+    const { name, type, cause } = current as { name?: unknown; type?: unknown; cause?: unknown };
+    if (typeof name === "string" && PERMANENT_NAMES.has(name)) return true;
+    if (typeof type === "string" && (PERMANENT_TYPES.has(type) || type.endsWith("_AUTHORIZATION_FAILED"))) return true;
+    current = cause;
+  }
+  return false;
+}
