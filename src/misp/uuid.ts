@@ -1,0 +1,75 @@
+// Deterministic uuids (RFC 4122 version 5, SHA-1). Processing the same message twice derives the same
+// object and attribute uuids, so MISP refuses the second write as "not unique" instead of storing a
+// duplicate: this is what makes every POST safe to retry (rest.md §15, STYLE rule 8).
+
+import { createHash } from "node:crypto";
+import type { ResultObject } from "../modules/types.js";
+
+/** RFC 4122 appendix C namespaces, for tests and callers that derive from names they do not own. */
+export const NAMESPACE_DNS = "6ba7b810-9dad-11d1-80b4-00c04fd430c8";
+export const NAMESPACE_URL = "6ba7b811-9dad-11d1-80b4-00c04fd430c8";
+
+/**
+ * The project namespace: `uuidv5(NAMESPACE_URL, "urn:misp-enrichd")`, written out so that it can never
+ * drift. Changing it changes every derived uuid, and with it the idempotency of past writes.
+ */
+export const ENRICHD_NAMESPACE = "f7ca5bef-ae24-5db2-837e-8987ae55a957";
+
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function isUuid(value: string): boolean {
+  return UUID_RE.test(value);
+}
+
+function uuidBytes(uuid: string): Buffer {
+  if (!isUuid(uuid)) throw new TypeError(`not a uuid: ${uuid}`);
+  return Buffer.from(uuid.replace(/-/g, ""), "hex");
+}
+
+function formatUuid(bytes: Buffer): string {
+  const hex = bytes.toString("hex");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
+}
+
+/** RFC 4122 §4.3: SHA-1 over namespace bytes then UTF-8 name; version 5, variant 10xx. Lowercase. */
+export function uuidv5(namespace: string, name: string): string {
+  const digest = createHash("sha1").update(uuidBytes(namespace)).update(name, "utf8").digest();
+  const bytes = digest.subarray(0, 16);
+  bytes[6] = ((bytes[6] as number) & 0x0f) | 0x50;
+  bytes[8] = ((bytes[8] as number) & 0x3f) | 0x80;
+  return formatUuid(bytes);
+}
+
+/**
+ * A key that names a result object by content: its name and its sorted relation=value pairs. The
+ * module's own uuids are fresh on every call (modules.md §3), so they can never be part of it.
+ * JSON encoding keeps separators inside values from colliding.
+ */
+export function canonicalObjectKey(object: Pick<ResultObject, "name" | "attributes">): string {
+  const pairs = object.attributes
+    .map((a) => [a.objectRelation ?? "", a.value] as const)
+    .sort((x, y) => (x[0] === y[0] ? compare(x[1], y[1]) : compare(x[0], y[0])));
+  return JSON.stringify([object.name, pairs]);
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** The uuid of the object a module result becomes for this source attribute and module. */
+export function deriveObjectUuid(sourceUuid: string, module: string, object: Pick<ResultObject, "name" | "attributes">): string {
+  return uuidv5(ENRICHD_NAMESPACE, JSON.stringify(["object", sourceUuid.toLowerCase(), module, canonicalObjectKey(object)]));
+}
+
+/**
+ * The parent of standalone attributes a module adds for a source attribute (legacy results): they
+ * have no object, so the pair (source, module) stands in for one.
+ */
+export function deriveStandaloneParentUuid(sourceUuid: string, module: string): string {
+  return uuidv5(ENRICHD_NAMESPACE, JSON.stringify(["standalone", sourceUuid.toLowerCase(), module]));
+}
+
+/** The uuid of one attribute under its parent (an object uuid, or a standalone parent). */
+export function deriveAttributeUuid(parentUuid: string, relation: string, type: string, value: string): string {
+  return uuidv5(ENRICHD_NAMESPACE, JSON.stringify(["attribute", parentUuid.toLowerCase(), relation, type, value]));
+}

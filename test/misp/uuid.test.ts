@@ -1,0 +1,94 @@
+import { describe, expect, it } from "vitest";
+import type { ResultObject } from "../../src/modules/types.js";
+import {
+  canonicalObjectKey,
+  deriveAttributeUuid,
+  deriveObjectUuid,
+  deriveStandaloneParentUuid,
+  ENRICHD_NAMESPACE,
+  NAMESPACE_DNS,
+  NAMESPACE_URL,
+  uuidv5,
+} from "../../src/misp/uuid.js";
+
+// MISP's Validation::uuid: version nibble 0-5, RFC 4122 variant.
+const MISP_UUID = /^[a-f0-9]{8}-[a-f0-9]{4}-[0-5][a-f0-9]{3}-[89ab][a-f0-9]{3}-[a-f0-9]{12}$/;
+
+const geo = (country: string): ResultObject => ({
+  name: "geolocation",
+  metaCategory: "misc",
+  description: "An object to describe a geographic location.",
+  templateUuid: "cd6f2238-ba55-4888-82c4-104e6e1acf21",
+  templateVersion: "8",
+  moduleUuid: crypto.randomUUID(),
+  attributes: [
+    { objectRelation: "country", type: "text", value: country, tags: [] },
+    { objectRelation: "latitude", type: "float", value: "49.6", tags: [] },
+  ],
+  references: [],
+});
+
+describe("uuidv5", () => {
+  it("matches the RFC 4122 / Python uuid.uuid5 vectors", () => {
+    expect(uuidv5(NAMESPACE_DNS, "www.example.com")).toBe("2ed6657d-e927-568b-95e1-2665a8aea6a2");
+    expect(uuidv5(NAMESPACE_URL, "http://python.org/")).toBe("4c565f0d-3f5a-5890-b41b-20cf47701c5e");
+  });
+
+  it("derives the project namespace from its documented name", () => {
+    expect(uuidv5(NAMESPACE_URL, "urn:misp-enrichd")).toBe(ENRICHD_NAMESPACE);
+  });
+
+  it("accepts an uppercase namespace and refuses a non-uuid one", () => {
+    expect(uuidv5(NAMESPACE_DNS.toUpperCase(), "www.example.com")).toBe("2ed6657d-e927-568b-95e1-2665a8aea6a2");
+    expect(() => uuidv5("not-a-uuid", "x")).toThrow(TypeError);
+  });
+});
+
+describe("derived uuids", () => {
+  const source = "3c1e9a2b-7d4f-4e8a-b6c5-0f1e2d3c4b5a";
+
+  it("gives the same object uuid for the same result whatever the module's own uuids", () => {
+    const first = geo("Luxembourg");
+    const again = { ...geo("Luxembourg"), attributes: [...geo("Luxembourg").attributes].reverse() };
+    expect(first.moduleUuid).not.toBe(again.moduleUuid);
+    expect(deriveObjectUuid(source, "mmdb_lookup", first)).toBe(deriveObjectUuid(source, "mmdb_lookup", again));
+  });
+
+  it("gives different object uuids for another value, module, source or object name", () => {
+    const base = deriveObjectUuid(source, "mmdb_lookup", geo("Luxembourg"));
+    expect(deriveObjectUuid(source, "mmdb_lookup", geo("Belgium"))).not.toBe(base);
+    expect(deriveObjectUuid(source, "geoip_city", geo("Luxembourg"))).not.toBe(base);
+    expect(deriveObjectUuid("4d2f0b3c-8e5a-4f9b-a7d6-1f2e3d4c5b6a", "mmdb_lookup", geo("Luxembourg"))).not.toBe(base);
+    expect(deriveObjectUuid(source, "mmdb_lookup", { ...geo("Luxembourg"), name: "asn" })).not.toBe(base);
+  });
+
+  it("is case-insensitive in the source uuid", () => {
+    expect(deriveObjectUuid(source.toUpperCase(), "m", geo("LU"))).toBe(deriveObjectUuid(source, "m", geo("LU")));
+  });
+
+  it("keeps separators inside values from colliding", () => {
+    const a = { name: "x", attributes: [{ objectRelation: "a", type: "text", value: "1|b=2", tags: [] }] };
+    const b = {
+      name: "x",
+      attributes: [
+        { objectRelation: "a", type: "text", value: "1", tags: [] },
+        { objectRelation: "b", type: "text", value: "2", tags: [] },
+      ],
+    };
+    expect(canonicalObjectKey(a)).not.toBe(canonicalObjectKey(b));
+  });
+
+  it("derives attribute uuids per parent, relation, type and value, all valid for MISP", () => {
+    const parent = deriveObjectUuid(source, "mmdb_lookup", geo("Luxembourg"));
+    const uuids = new Set([
+      deriveAttributeUuid(parent, "country", "text", "Luxembourg"),
+      deriveAttributeUuid(parent, "country", "text", "Belgium"),
+      deriveAttributeUuid(parent, "text", "text", "Luxembourg"),
+      deriveAttributeUuid(parent, "country", "comment", "Luxembourg"),
+      deriveAttributeUuid(deriveStandaloneParentUuid(source, "mmdb_lookup"), "country", "text", "Luxembourg"),
+    ]);
+    expect(uuids.size).toBe(5);
+    for (const uuid of [...uuids, parent]) expect(uuid).toMatch(MISP_UUID);
+    expect(deriveAttributeUuid(parent, "country", "text", "Luxembourg")).toBe(deriveAttributeUuid(parent, "country", "text", "Luxembourg"));
+  });
+});
