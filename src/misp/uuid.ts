@@ -41,24 +41,15 @@ export function uuidv5(namespace: string, name: string): string {
 }
 
 /**
- * A key that names a result object by content: its name and its sorted relation=value pairs. The
- * module's own uuids are fresh on every call (modules.md §3), so they can never be part of it.
- * JSON encoding keeps separators inside values from colliding.
+ * The uuid of the object a module result becomes for this source attribute and module: named by the
+ * object's name and its rank among the result's objects of that name, not by its values. A module's
+ * answer drifts over time (mmdb_lookup's provenance line carries its database build date,
+ * onion_lookup's last-seen moves daily), and a redelivered or spooled message must still find the
+ * object it wrote the first time, not add a second one. The module's own uuids are fresh on every
+ * call (modules.md §3), so they can never be part of it.
  */
-export function canonicalObjectKey(object: Pick<ResultObject, "name" | "attributes">): string {
-  const pairs = object.attributes
-    .map((a) => [a.objectRelation ?? "", a.value] as const)
-    .sort((x, y) => (x[0] === y[0] ? compare(x[1], y[1]) : compare(x[0], y[0])));
-  return JSON.stringify([object.name, pairs]);
-}
-
-function compare(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
-/** The uuid of the object a module result becomes for this source attribute and module. */
-export function deriveObjectUuid(sourceUuid: string, module: string, object: Pick<ResultObject, "name" | "attributes">): string {
-  return uuidv5(ENRICHD_NAMESPACE, JSON.stringify(["object", sourceUuid.toLowerCase(), module, canonicalObjectKey(object)]));
+export function deriveObjectUuid(sourceUuid: string, module: string, object: Pick<ResultObject, "name">, rank = 0): string {
+  return uuidv5(ENRICHD_NAMESPACE, JSON.stringify(["object", sourceUuid.toLowerCase(), module, object.name, rank]));
 }
 
 /**

@@ -61,7 +61,12 @@ function distinct(attributes: readonly AttributeToWrite[]): AttributeToWrite[] {
 
 export function planObjects(write: EnrichmentWrite, options: PlanOptions): PlannedObject[] {
   const source = write.source.uuid.toLowerCase();
-  const derived = write.result.objects.map((o) => deriveObjectUuid(source, write.module, o));
+  const ranks = new Map<string, number>();
+  const derived = write.result.objects.map((o) => {
+    const rank = ranks.get(o.name) ?? 0;
+    ranks.set(o.name, rank + 1);
+    return deriveObjectUuid(source, write.module, o, rank);
+  });
   const byModuleUuid = new Map<string, string>();
   write.result.objects.forEach((o, i) => {
     if (o.moduleUuid) byModuleUuid.set(o.moduleUuid.toLowerCase(), derived[i] as string);

@@ -170,11 +170,11 @@ export function createMispWriter(options: MispWriterOptions): MispWriter {
       const report: WriteReport = { objects, attributes, referencesAdded, tagsAttached, refused };
       log.info(
         {
-          objects: objects.map((o) => `${o.name}:${o.outcome}`),
-          attributes: attributes.length,
+          objects: objects.map((o) => ({ uuid: o.uuid, name: o.name, outcome: o.outcome })),
+          attributes: attributes.map((a) => ({ uuid: a.uuid, type: a.type, outcome: a.outcome })),
           referencesAdded,
-          tagsAttached: tagsAttached.length,
-          refused: refused.length,
+          tagsAttached,
+          ...(refused.length > 0 ? { refused } : {}),
         },
         "enrichment written",
       );
