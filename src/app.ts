@@ -96,6 +96,10 @@ export async function createApp(options: CreateAppOptions): Promise<App> {
     ttlSeconds: 30 * 86_400,
     ...(config.dryRun ? {} : { file: join(stateDir, "references.jsonl") }),
   });
+  const handled = createPersistentSet({
+    ttlSeconds: config.pipeline.echoTtlSeconds,
+    ...(config.dryRun ? {} : { file: join(stateDir, "handled.jsonl") }),
+  });
   const echoGuard = createEchoGuard({ own, commentPrefix: config.misp.commentPrefix });
   const tagLocality = createTagLocality(config.misp.tagLocality, logger);
   const misp = tagLocality.wrap(guardMispClient(rawMisp, echoGuard));
@@ -106,6 +110,7 @@ export async function createApp(options: CreateAppOptions): Promise<App> {
     commentPrefix: config.misp.commentPrefix,
     tagLocal: tagLocality.local,
     referenceLedger: references,
+    dryRun: config.dryRun,
   });
   const modules = createModulesClient({
     url: config.modules.url,
@@ -125,6 +130,7 @@ export async function createApp(options: CreateAppOptions): Promise<App> {
     writer,
     webhook,
     echoGuard,
+    handled,
     tagLocal: tagLocality.local,
     stateDir,
     dryRun: config.dryRun,

@@ -16,6 +16,7 @@ import { createKeyedQueue } from "./route/keyed-queue.js";
 import { createRouter, type Router } from "./route/router.js";
 import { createDeadLetterBox } from "./state/dead-letter.js";
 import type { EchoGuard } from "./state/echo-guard.js";
+import type { PersistentSet } from "./state/persistent-set.js";
 import { createSpool, type Spool } from "./state/spool.js";
 import type { ContextDeps } from "./subscriber/context.js";
 import type { LoadedSubscriber } from "./subscriber/load.js";
@@ -31,6 +32,8 @@ export interface DaemonOptions {
   readonly writer: MispWriter;
   readonly webhook: WebhookSender;
   readonly echoGuard: EchoGuard;
+  /** Attribute adds already handled, per subscriber (see HandlerRunnerOptions.handled). */
+  readonly handled?: PersistentSet;
   readonly tagLocal: () => boolean;
   readonly stateDir: string;
   readonly dryRun: boolean;
@@ -122,6 +125,7 @@ export function createDaemon(options: DaemonOptions): Daemon {
     retryMaxDelayMs: options.pipeline.retryMaxDelayMs,
     handlerTimeoutMs: options.pipeline.handlerTimeoutMs,
     shutdown: shutdown.signal,
+    ...(options.handled ? { handled: options.handled } : {}),
   });
   let inFlight = 0;
   let idleWaiters: (() => void)[] = [];

@@ -176,7 +176,7 @@ export function createMispWriter(options: MispWriterOptions): MispWriter {
           tagsAttached,
           ...(refused.length > 0 ? { refused } : {}),
         },
-        "enrichment written",
+        options.dryRun ? "dry-run: enrichment planned, nothing written" : "enrichment written",
       );
       return report;
     },

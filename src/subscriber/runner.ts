@@ -8,11 +8,12 @@ import { errorCode, errorMessage, isEnrichdError, isRetriable } from "../errors.
 import type { Logger } from "../log.js";
 import type { Metrics } from "../metrics/metrics.js";
 import type { DeadLetterBox } from "../state/dead-letter.js";
+import type { PersistentSet } from "../state/persistent-set.js";
 import type { Spool } from "../state/spool.js";
 import { createContext, type ContextDeps, type ContextRun } from "./context.js";
 import type { RegisteredHandler } from "./types.js";
 
-export type RunOutcome = "done" | "skipped" | "spooled" | "dead-lettered" | "retry-later";
+export type RunOutcome = "done" | "skipped" | "duplicate" | "spooled" | "dead-lettered" | "retry-later";
 
 export interface HandlerRunnerOptions {
   readonly deps: ContextDeps;
@@ -26,6 +27,12 @@ export interface HandlerRunnerOptions {
   readonly handlerTimeoutMs: number;
   /** Aborted when the daemon stops: handlers end, their work is spooled. */
   readonly shutdown: AbortSignal;
+  /**
+   * `<subscriber>|<attribute uuid>` of attribute adds already handled: a redelivery (Kafka after a
+   * crash or rebalance, a backfill overlap) skips the module query, which may cost a rate-limited
+   * upstream, instead of relying on MISP's duplicate-uuid refusal alone.
+   */
+  readonly handled?: PersistentSet;
 }
 
 export interface HandlerRunner {
@@ -72,6 +79,15 @@ export function createHandlerRunner(options: HandlerRunnerOptions): HandlerRunne
         metrics.inc("misp_enrichd_handler_runs_total", { subscriber: sub, outcome });
         return outcome;
       };
+      const handledKey = message.kind === "attribute" && message.action === "add" ? `${sub}|${message.attribute.uuid}` : undefined;
+      if (handledKey && options.handled?.has(handledKey)) {
+        log.debug("attribute already handled by this subscriber; redelivery ignored");
+        return count("duplicate");
+      }
+      const remember = (outcome: RunOutcome): RunOutcome => {
+        if (handledKey) options.handled?.add(handledKey);
+        return count(outcome);
+      };
       let lastError: unknown;
       let attempt = 0;
       while (attempt < options.retryAttempts && !options.shutdown.aborted) {
@@ -82,10 +98,10 @@ export function createHandlerRunner(options: HandlerRunnerOptions): HandlerRunne
           await handler.handler(createContext(options.deps, run));
           if (run.skipped !== undefined) {
             log.info({ reason: run.skipped }, "message skipped");
-            return count("skipped");
+            return remember("skipped");
           }
           log.debug("handler done");
-          return count("done");
+          return remember("done");
         } catch (error) {
           lastError = error;
           // A timeout of our own making is worth another try; a shutdown is not.

@@ -1,6 +1,8 @@
 // The one bus contract suite: every transport (ZeroMQ, Kafka) must give the same effects in MISP
 // for the same messages — geolocation, onion lookup, idempotency, no recursion on echoes.
 
+import { rmSync } from "node:fs";
+import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { startHarness, type BusDriverFactory, type Harness } from "../support/harness.js";
 
@@ -69,6 +71,25 @@ export function describeBusContract(name: string, bus: BusDriverFactory): void {
       const source = h.misp.seedAttribute(event.uuid, { type: "ip-src", value: "188.65.220.25" });
       await h.publish(source.message.topic, source.message.payload);
       await h.settle();
+      await h.publish(source.message.topic, source.message.payload);
+      await h.settle();
+
+      expect(h.misp.state.objects).toHaveLength(1);
+      expect(h.misp.state.references).toHaveLength(1);
+      // The redelivery is recognised before any module query or write.
+      expect(h.modules?.queryCount("mmdb_lookup")).toBe(1);
+      expect(h.restCalls({ writesOnly: true })).toHaveLength(2);
+      expect(h.counter("misp_enrichd_handler_runs_total", { subscriber: "geolocation", outcome: "duplicate" })).toBe(1);
+    });
+
+    it("creates one object when the handled-ledger is lost and the message comes again", async () => {
+      h = await startHarness({ bus });
+      const event = h.misp.seedEvent();
+      const source = h.misp.seedAttribute(event.uuid, { type: "ip-src", value: "188.65.220.25" });
+      await h.publish(source.message.topic, source.message.payload);
+      await h.settle();
+      const stateDir = h.stateDir;
+      await h.restartDaemon({ beforeStart: () => rmSync(join(stateDir, "handled.jsonl"), { force: true }) });
       await h.publish(source.message.topic, source.message.payload);
       await h.settle();
 

@@ -62,6 +62,8 @@ export interface Harness {
   /** Waits until every frame published so far (ours and MISP's echoes) was received and handled. */
   settle(): Promise<void>;
   counter(name: string, labels?: Record<string, string>): number;
+  /** Stops the daemon and starts a new one on the same config, state folder, bus and MISP. */
+  restartDaemon(options?: { beforeStart?: () => void }): Promise<void>;
   /** REST calls the daemon made, as `METHOD path`, optionally only writes. */
   restCalls(options?: { writesOnly?: boolean }): string[];
   stop(options?: { keepState?: boolean }): Promise<void>;
@@ -102,13 +104,13 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       ...options.overrides,
     },
   });
-  const app = await createApp({ config, logger: logs.logger });
-  const bus = app.createBus();
-  const running = app.daemon.run(bus);
-  running.catch(() => undefined);
+  let app = await createApp({ config, logger: logs.logger });
+  let bus = app.createBus();
+  app.daemon.run(bus).catch(() => undefined);
   await driver.ready(app);
 
   const sent: string[] = [];
+  let echoesBefore = 0;
   const counter = (name: string, labels?: Record<string, string>): number => (labels ? app.metrics.get(name, labels) : app.metrics.total(name));
 
   return {
@@ -116,9 +118,24 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     misp,
     modules,
     logs,
-    app,
-    bus,
+    get app() {
+      return app;
+    },
+    get bus() {
+      return bus;
+    },
     stateDir,
+    async restartDaemon({ beforeStart } = {}) {
+      await app.close();
+      beforeStart?.();
+      app = await createApp({ config, logger: logs.logger });
+      bus = app.createBus();
+      app.daemon.run(bus).catch(() => undefined);
+      await driver.ready(app);
+      // Counters restart from zero with the new app: so must what settle() waits for.
+      sent.length = 0;
+      echoesBefore = misp.published.length;
+    },
     async publish(topic, payload) {
       sent.push(topic);
       await driver.publish(topic, payload);
@@ -138,7 +155,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
           await misp.settled();
           await app.daemon.idle();
           const expected = new Map<string, number>();
-          for (const topic of [...sent, ...misp.published.map((p) => p.topic)]) {
+          for (const topic of [...sent, ...misp.published.slice(echoesBefore).map((p) => p.topic)]) {
             const kind = zmqTable.kindOf(topic) ?? "unknown";
             if (kind === "heartbeat" || (kind !== "unknown" && !wanted.has(kind))) continue;
             expected.set(kind, (expected.get(kind) ?? 0) + 1);
