@@ -7,20 +7,7 @@ import type { MessageKind } from "../decode/types.js";
 import { EnrichdError } from "../errors.js";
 import type { Logger } from "../log.js";
 
-/** MISP's default Kafka topic names (`Plugin.Kafka_*_notifications_topic`, pubsub.md §8). */
-export const DEFAULT_KAFKA_TOPICS: Readonly<Partial<Record<MessageKind, string>>> = Object.freeze({
-  event: "misp_event",
-  publish: "misp_event_publish",
-  object: "misp_object",
-  "object-reference": "misp_object_reference",
-  attribute: "misp_attribute",
-  "shadow-attribute": "misp_shadow_attribute",
-  tag: "misp_tag",
-  sighting: "misp_sighting",
-  user: "misp_user",
-  organisation: "misp_organisation",
-  audit: "misp_audit",
-});
+export { DEFAULT_KAFKA_TOPICS } from "../decode/topic.js";
 
 export interface KafkaSaslOptions {
   readonly mechanism: "plain" | "scram-sha-256" | "scram-sha-512";
