@@ -1,9 +1,16 @@
 #!/usr/bin/env node
 // misp-enrichd's command line: one verb per file.
 
-import { Command } from "commander";
+import { Command, Option } from "commander";
+import { checkCommand } from "./check.js";
 import { VERSION } from "./common.js";
+import { demoCommand } from "./demo.js";
+import { modulesCommand } from "./modules.js";
+import { replayCommand } from "./replay.js";
 import { runCommand } from "./run.js";
+import { tailCommand } from "./tail.js";
+
+const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
 export function buildProgram(): Command {
   const program = new Command()
@@ -11,17 +18,53 @@ export function buildProgram(): Command {
     .description("Automate MISP from its ZeroMQ/Kafka bus: filter, enrich through misp-modules, write back.")
     .version(VERSION);
 
-  const common = (cmd: Command): Command =>
+  const logging = (cmd: Command): Command =>
     cmd
-      .option("-c, --config <path>", "YAML config file (default /etc/misp-enrichd/config.yaml; optional when the environment configures everything)")
       .option("--pretty", "human-readable logs instead of JSON lines")
-      .option("--log-level <level>", "fatal, error, warn, info, debug or trace");
+      .addOption(new Option("--log-level <level>", "log from this level on").choices(["fatal", "error", "warn", "info", "debug", "trace", "silent"]));
+  const common = (cmd: Command): Command =>
+    logging(cmd.option("-c, --config <path>", "YAML config file (default /etc/misp-enrichd/config.yaml; optional when the environment configures everything)"));
 
   common(program.command("run").description("run the daemon"))
     .option("--dry-run", "do everything but the writes: log the exact REST calls instead")
     .action((opts) => runCommand(opts));
 
+  common(program.command("tail").description("print each bus message as one readable line (needs only the bus settings)"))
+    .option("--topic <topic>", "only this kind (attribute, tag, ...) or topic (misp_json_attribute, misp_attribute); repeatable", collect)
+    .option("--json", "print each raw frame as one `topic json` line, as `replay` reads them")
+    .option("--explain", "say which subscribers would act on each message and why the others skip it")
+    .option("--count <n>", "exit after n messages")
+    .option("--url <zmq-url>", "read this ZeroMQ publisher instead of the configured bus")
+    .option("--from-beginning", "Kafka: start at the oldest retained message instead of new ones only")
+    .action((opts) => tailCommand(opts));
+
+  common(program.command("check").description("validate the config and reach MISP, the module server and the bus; exit 1 on any failure"))
+    .option("--bus-timeout <seconds>", "how long to wait for a message or heartbeat on the bus", "15")
+    .action((opts) => checkCommand(opts));
+
+  common(program.command("modules").description("list the module server's modules and the subscribers that use them"))
+    .option("--json", "print JSON instead of a table")
+    .addOption(new Option("--type <type>", "only modules of this kind").choices(["expansion", "import_mod", "export_mod", "action_mod"]))
+    .action((opts) => modulesCommand(opts));
+
+  common(program.command("replay").description("feed recorded frames (`tail --json`) through the pipeline, then print a summary"))
+    .argument("<file>", "frames, one `topic json` per line; - reads standard input")
+    .option("--dry-run", "read MISP but write nothing: print the REST calls instead (state kept in a throwaway folder)")
+    .option("--state-dir <dir>", "state folder for this replay (default: state.dir, or a throwaway folder with --dry-run)")
+    .action((file: string, opts) => replayCommand(file, opts));
+
+  // No config and no environment: the demo brings its own peers and settings.
+  logging(program.command("demo").description("run the whole job once on a local demo stack (MISP stand-in, publisher, module server) and print what happened"))
+    .option("--stand-in-modules", "use the built-in module server stand-in even when the real misp-modules is installed")
+    .action((opts) => demoCommand(opts));
+
   return program;
 }
+
+// `misp-enrichd tail | head`: a reader that goes away ends the command quietly.
+process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+  if (error.code === "EPIPE") process.exit(0);
+  throw error;
+});
 
 await buildProgram().parseAsync(process.argv);

@@ -1,0 +1,121 @@
+// `check`'s other lines: the module server and each enabled subscriber's module, the bus (a frame
+// within a bound), and the state directory.
+
+import { accessSync, constants, existsSync } from "node:fs";
+import { dirname } from "node:path";
+import { setTimeout as delay } from "node:timers/promises";
+import type { Bus } from "../bus/types.js";
+import type { Config } from "../config/schema.js";
+import { MESSAGE_KINDS } from "../decode/types.js";
+import { errorMessage } from "../errors.js";
+import type { Logger } from "../log.js";
+import { createMetrics } from "../metrics/metrics.js";
+import type { ModulesClient } from "../modules/types.js";
+import type { LoadedSubscriber } from "../subscriber/load.js";
+import { failed, ok, warned, type CheckLine } from "./check-line.js";
+import { createLookingBus } from "./looking-bus.js";
+import { judgeNeeds } from "./module-needs.js";
+
+export async function checkModules(config: Config, client: ModulesClient, subscribers: readonly LoadedSubscriber[], signal: AbortSignal): Promise<CheckLine[]> {
+  let offered;
+  try {
+    offered = await client.list(signal);
+  } catch (error) {
+    return [failed("modules", `${config.modules.url} not usable: ${errorMessage(error)}`, "start misp-modules (misp-modules -l 127.0.0.1) or set modules.url (MISP_MODULES_URL)")];
+  }
+  const lines: CheckLine[] = [ok("modules", `${config.modules.url} offers ${offered.length} modules`)];
+  const needs = judgeNeeds(subscribers, offered);
+  for (const need of needs) {
+    const subject = `subscriber ${need.subscriber}`;
+    if (need.problem === undefined) {
+      lines.push(ok(subject, `module ${need.module} accepts ${need.types.join(", ")}`));
+    } else {
+      const option = `subscribers.settings.${need.subscriber}.options`;
+      const fix = need.offered
+        ? `narrow ${option}.types to what the module takes, or choose another module in ${option}.module`
+        : `install or enable ${need.module} in misp-modules, choose another module in ${option}.module, or disable the subscriber`;
+      lines.push(failed(subject, need.problem, fix));
+    }
+  }
+  if (needs.length === 0) lines.push(ok("modules", "no enabled subscriber queries a module"));
+  return lines;
+}
+
+/** ZeroMQ: MISP publishes `misp_json_self` after 10 s of silence, so a live bus shows a frame within ~10 s. */
+export async function checkBus(config: Config, timeoutMs: number, logger: Logger): Promise<CheckLine> {
+  let bus: Bus;
+  try {
+    bus = createLookingBus(config, "check", logger, createMetrics()).bus;
+  } catch (error) {
+    return failed("bus", errorMessage(error), busFix(config));
+  }
+  const stop = new AbortController();
+  const started = Date.now();
+  let first: string | undefined;
+  let failure: unknown;
+  const running = bus
+    .run(new Set(MESSAGE_KINDS), async (frame) => {
+      first ??= frame.topic;
+      stop.abort();
+      return { done: Promise.resolve() };
+    }, stop.signal)
+    .catch((error: unknown) => {
+      failure = error;
+      stop.abort();
+    });
+  // Kafka: a joined group is all a quiet bus can show (MISP sends no heartbeat there), so stop at the join.
+  const joined = setInterval(() => {
+    if (config.bus.type === "kafka" && bus.status().connected) stop.abort();
+  }, 100);
+  await delay(timeoutMs, undefined, { signal: stop.signal }).catch(() => undefined);
+  clearInterval(joined);
+  const { connected } = bus.status();
+  const waitedMs = Date.now() - started;
+  stop.abort();
+  // kafkajs may still be retrying a dead broker: the verdict is known, do not wait for its give-up.
+  await Promise.race([Promise.all([bus.close().catch(() => undefined), running]), delay(2_000, undefined, { ref: false })]);
+
+  const where = bus.describe;
+  const seconds = `${(timeoutMs / 1000).toFixed(timeoutMs < 1000 ? 1 : 0)} s`;
+  if (first !== undefined) {
+    const what = first === "misp_json_self" ? "a heartbeat (misp_json_self)" : `a ${first} message`;
+    return ok("bus", `${where}: ${what} after ${(waitedMs / 1000).toFixed(1)} s`);
+  }
+  if (failure !== undefined) return failed("bus", `${where}: ${errorMessage(failure)}`, busFix(config));
+  if (config.bus.type === "kafka") {
+    // MISP sends no heartbeat on Kafka: a joined group is as much as a quiet bus can show.
+    return connected
+      ? ok("bus", `${where}: consumer group joined after ${(waitedMs / 1000).toFixed(1)} s (MISP sends no heartbeat on Kafka)`)
+      : failed("bus", `${where}: no broker connection and no consumer group within ${seconds}`, busFix(config));
+  }
+  return connected
+    ? failed("bus", `${where}: connected, but no message and no heartbeat within ${seconds}`, "MISP sends misp_json_self every 10 s when idle: check that its ZeroMQ publisher runs (Server settings → Plugin.ZeroMQ_enable, Diagnostics → ZeroMQ) and the PLAIN credentials (bus.zmq.username/password)")
+    : failed("bus", `${where}: nothing answered within ${seconds}`, busFix(config));
+}
+
+function busFix(config: Config): string {
+  return config.bus.type === "kafka"
+    ? "check bus.kafka.brokers (MISP_KAFKA_BROKERS), TLS/SASL settings, and that the brokers are up"
+    : "check bus.zmq.url (MISP_ZMQ_URL) against MISP's Plugin.ZeroMQ_host/ZeroMQ_port, and that MISP's ZeroMQ publisher runs";
+}
+
+/** Not a failure when unwritable: `check` often runs as another user than the service. */
+export function checkStateDir(config: Config): CheckLine {
+  const dir = config.state.dir;
+  const fix = "the service user must own it (systemd's StateDirectory= does that); run check as that user to be sure";
+  if (!existsSync(dir)) {
+    return writable(dirname(dir))
+      ? ok("state", `${dir} does not exist yet; the daemon will create it`)
+      : warned("state", `${dir} does not exist and this user cannot create it`, fix);
+  }
+  return writable(dir) ? ok("state", `${dir} is writable`) : warned("state", `${dir} is not writable by this user`, fix);
+}
+
+function writable(dir: string): boolean {
+  try {
+    accessSync(dir, constants.W_OK | constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}

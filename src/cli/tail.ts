@@ -1,0 +1,132 @@
+// `misp-enrichd tail`: the bus, one readable line per message, like MISP's sub.py but typed. Needs
+// only the bus settings (never MISP's key); `--json` records frames for `replay`; `--explain` says
+// which subscribers would act on each message and why the others would not.
+
+import type { FrameSink } from "../bus/types.js";
+import type { Config } from "../config/schema.js";
+import { createDecoder } from "../decode/decoder.js";
+import { ZMQ_TOPICS, type TopicTable } from "../decode/topic.js";
+import { MESSAGE_KINDS, type BusFrame, type MessageKind } from "../decode/types.js";
+import { errorMessage, isEnrichdError } from "../errors.js";
+import type { Logger } from "../log.js";
+import { createMetrics } from "../metrics/metrics.js";
+import { createRouter } from "../route/router.js";
+import { createEchoGuard } from "../state/echo-guard.js";
+import { exitAfterFlush, fail, loadConfigWithoutMisp, loadConfiguredSubscribers, loggerFor, writeOut, type CommonOptions } from "./common.js";
+import { createLookingBus } from "./looking-bus.js";
+import { readOwnUuids } from "./own-uuids.js";
+import { explainLines, messageLine, problemLine, rawLine, type Explainer } from "./tail-format.js";
+
+export interface TailOptions extends CommonOptions {
+  readonly topic?: readonly string[];
+  readonly json?: boolean;
+  readonly explain?: boolean;
+  readonly count?: string;
+  readonly url?: string;
+  readonly fromBeginning?: boolean;
+}
+
+const RESOLVED = { done: Promise.resolve() };
+
+/** `--topic` takes kinds (`attribute`), ZeroMQ topics (`misp_json_attribute`) or Kafka topics (`misp_attribute`). */
+export function selectKinds(values: readonly string[], table: TopicTable): Set<MessageKind> | string {
+  if (values.length === 0) return new Set(MESSAGE_KINDS);
+  const kinds = new Set<MessageKind>();
+  const unknown: string[] = [];
+  for (const value of values.flatMap((v) => v.split(",")).map((v) => v.trim()).filter(Boolean)) {
+    const kind = (MESSAGE_KINDS as readonly string[]).includes(value) ? (value as MessageKind) : table.kindOf(value);
+    if (kind === undefined) unknown.push(value);
+    else kinds.add(kind);
+  }
+  if (unknown.length > 0) {
+    return `--topic ${unknown.join(", ")}: unknown. Permitted are the kinds ${MESSAGE_KINDS.join(", ")}, or a ZeroMQ topic such as ${Object.keys(ZMQ_TOPICS).slice(0, 3).join(", ")}, or a Kafka topic`;
+  }
+  return kinds;
+}
+
+function parseCount(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) fail(`--count ${value}: must be a whole number of at least 1`);
+  return n;
+}
+
+async function explainerFor(config: Config, logger: Logger): Promise<Explainer> {
+  let router;
+  try {
+    router = createRouter((await loadConfiguredSubscribers(config)).flatMap((s) => s.handlers));
+  } catch (error) {
+    fail(isEnrichdError(error) ? error.message : errorMessage(error));
+  }
+  const own = readOwnUuids(config.state.dir);
+  if (own.unreadable) {
+    logger.warn({ stateDir: config.state.dir, err: own.unreadable }, "own-uuids.jsonl not readable: echo verdicts rely on the comment marker only");
+  }
+  return { router, wantedKinds: router.kinds, echoGuard: createEchoGuard({ own: own.set, commentPrefix: config.misp.commentPrefix }) };
+}
+
+export async function tailCommand(options: TailOptions): Promise<void> {
+  const config = loadConfigWithoutMisp(options, options.url ? { "bus.type": "zmq", "bus.zmq.url": options.url } : {});
+  const logger = loggerFor(config, options, { stderr: true, level: "warn" });
+  const metrics = createMetrics();
+  const max = parseCount(options.count);
+  const { bus, topics } = createLookingBus(config, "tail", logger, metrics, { fromBeginning: options.fromBeginning === true });
+  const selection = selectKinds(options.topic ?? [], topics);
+  if (typeof selection === "string") fail(selection);
+  const kinds: ReadonlySet<MessageKind> = selection;
+  const explainer = options.explain ? await explainerFor(config, logger) : undefined;
+  const decoder = createDecoder({ table: topics, wanted: kinds, maxFrameBytes: config.bus.maxFrameBytes });
+  // With --json, notes start with '#' so the recording stays replayable.
+  const note = options.json ? "#" : "";
+
+  let printed = 0;
+  const stop = new AbortController();
+
+  function render(frame: BusFrame): string | undefined {
+    const outcome = decoder.decodeFrame(frame);
+    if (outcome.status === "dropped") {
+      if (outcome.reason !== "too-large" || (outcome.kind && !kinds.has(outcome.kind))) return undefined;
+      const text = problemLine(frame, outcome.topic, `dropped unread: ${frame.payload.length} bytes is more than bus.maxFrameBytes`);
+      return options.json ? `${note}${text}\n` : `${text}\n`;
+    }
+    if (outcome.status === "error") {
+      const kind = topics.kindOf(outcome.topic);
+      if (kind !== undefined && !kinds.has(kind)) return undefined;
+      if (options.json) return `${rawLine(frame)}\n${note}    ✘ ${outcome.error.code}: ${outcome.error.message}\n`;
+      return `${problemLine(frame, outcome.topic, `${outcome.error.code}: ${outcome.error.message}`)}\n`;
+    }
+    const message = outcome.message;
+    if (!kinds.has(message.kind)) return undefined;
+    const head = options.json ? rawLine(frame) : messageLine(message);
+    const why = explainer ? explainLines(message, explainer).map((l) => `${note}${l}\n`).join("") : "";
+    return `${head}\n${why}`;
+  }
+
+  const sink: FrameSink = async (frame) => {
+    if (stop.signal.aborted) return RESOLVED;
+    const text = render(frame);
+    if (text === undefined) return RESOLVED;
+    await writeOut(text);
+    printed++;
+    if (max !== undefined && printed >= max) stop.abort();
+    return RESOLVED;
+  };
+
+  const onSignal = (): void => stop.abort();
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
+  stop.signal.addEventListener("abort", () => void bus.close(), { once: true });
+  const shown = options.topic?.length ? [...kinds].join(", ") : "all topics";
+  const explaining = explainer ? `; explaining with subscribers ${[...new Set(explainer.router.routes.map((r) => r.subscriber))].join(", ") || "(none enabled)"}` : "";
+  process.stderr.write(`misp-enrichd tail: ${bus.describe} (${shown})${explaining}\n`);
+  try {
+    await bus.run(kinds, sink, stop.signal);
+  } catch (error) {
+    process.stderr.write(`misp-enrichd tail: ${errorMessage(error)}\n`);
+    await bus.close().catch(() => undefined);
+    exitAfterFlush(1);
+    return;
+  }
+  await bus.close();
+  exitAfterFlush(0);
+}
