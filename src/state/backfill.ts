@@ -139,7 +139,8 @@ export function createBackfill(options: BackfillOptions): Backfill {
 
   return {
     observe(message) {
-      if (message.kind !== "attribute" || message.transport === "backfill") return;
+      // Only the live bus moves the watermark: replayed or backfilled frames are old news.
+      if (message.kind !== "attribute" || (message.transport !== "zmq" && message.transport !== "kafka")) return;
       // Any message about an attribute means it reached us: no need to fetch it again.
       remember(message.attribute.uuid);
       if (mark === undefined || message.attribute.timestamp > mark) {

@@ -20,6 +20,8 @@ export interface DeadLetterBox {
 
 export function createDeadLetterBox(options: { readonly file: string }): DeadLetterBox {
   const ready = mkdir(dirname(options.file), { recursive: true, mode: 0o700 });
+  // Reported by the first write that needs the folder, not as an unhandled rejection at start-up.
+  ready.catch(() => undefined);
   return {
     file: options.file,
     async put(letter) {

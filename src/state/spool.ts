@@ -42,6 +42,8 @@ let sequence = 0;
 
 export function createSpool(options: { readonly dir: string }): Spool {
   const ready = mkdir(options.dir, { recursive: true, mode: 0o700 });
+  // Reported by the first write that needs the folder, not as an unhandled rejection at start-up.
+  ready.catch(() => undefined);
   const fail = (what: string, error: unknown): EnrichdError =>
     new EnrichdError("ENRICHD_STATE_FAILED", `spool ${what} failed in ${options.dir}: ${(error as Error).message}`, { cause: error });
 

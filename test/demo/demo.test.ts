@@ -49,6 +49,13 @@ describe("misp-enrichd demo (npm run demo)", () => {
     expect(DEMO_SCRIPT).toBe("npm run build && node dist/src/cli/main.js demo");
   });
 
+  it("is the README's first set-up command, next to the test command", () => {
+    const readme = readFileSync(join(ROOT, "README.md"), "utf8");
+    const quickStart = readme.slice(readme.indexOf("## Quick start"), readme.indexOf("## What it does"));
+    const commands = [...quickStart.matchAll(/^```sh\n([\s\S]*?)```/gm)].flatMap((m) => (m[1] ?? "").trim().split("\n"));
+    expect(commands.map((c) => c.replace(/\s+#.*$/, ""))).toEqual(["npm ci && npm run demo", "npm test"]);
+  });
+
   it("runs the main job end to end on 127.0.0.1, prints what was received, enriched and written, and exits 0 within 20 s", async () => {
     const { code, stdout, stderr, ms } = await demo();
     expect(code, stderr).toBe(0);
