@@ -1,14 +1,20 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { collectSecrets, loadConfig } from "../../src/config/load.js";
 import { isEnrichdError } from "../../src/errors.js";
 
 const KEY = "a".repeat(40);
 
+const dirs: string[] = [];
+afterAll(() => {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
+
 function tempFile(name: string, text: string): string {
   const dir = mkdtempSync(join(tmpdir(), "enrichd-config-"));
+  dirs.push(dir);
   const path = join(dir, name);
   writeFileSync(path, text);
   return path;

@@ -1,8 +1,8 @@
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, onTestFinished } from "vitest";
 
 // The built CLI, as systemd runs it (npm test builds first).
 const CLI = join(import.meta.dirname, "../../dist/src/cli/main.js");
@@ -26,6 +26,7 @@ describe("misp-enrichd run: configuration errors", () => {
 
   it("names every bad value of a config file on that one line, without echoing the key", () => {
     const dir = mkdtempSync(join(tmpdir(), "enrichd-cli-"));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
     const path = join(dir, "config.yaml");
     const key = "s3cr3tk3y".repeat(4) + "abcd";
     writeFileSync(path, `misp:\n  url: misp.example.org\n  key: ${key}\nbus:\n  type: rabbitmq\n`);
@@ -39,6 +40,7 @@ describe("misp-enrichd run: configuration errors", () => {
 
   it("stops with one line when a subscriber option is unknown", () => {
     const dir = mkdtempSync(join(tmpdir(), "enrichd-cli-"));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
     const path = join(dir, "config.yaml");
     writeFileSync(path, "subscribers:\n  settings:\n    geolocation:\n      options:\n        modul: geoip_city\n");
     const { status, stderr } = run(["run", "--config", path], { MISP_URL: "http://127.0.0.1:9", MISP_KEY: "k".repeat(40), STATE_DIRECTORY: dir });

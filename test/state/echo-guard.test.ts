@@ -1,7 +1,7 @@
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, onTestFinished } from "vitest";
 import type { AttributeMessage, MispMessage, TagMessage } from "../../src/decode/types.js";
 import { createEchoGuard } from "../../src/state/echo-guard.js";
 import { createPersistentSet } from "../../src/state/persistent-set.js";
@@ -73,6 +73,7 @@ describe("echo guard", () => {
 
   it("remembers its own uuids across a restart through the state file", () => {
     const file = join(mkdtempSync(join(tmpdir(), "enrichd-own-")), "own.jsonl");
+    onTestFinished(() => rmSync(join(file, ".."), { recursive: true, force: true }));
     const first = createEchoGuard({ own: createPersistentSet({ file, ttlSeconds: 60 }), commentPrefix: "misp-enrichd" });
     first.recordOwn(["dddddddd-1111-5111-8111-111111111111"]);
     const second = createEchoGuard({ own: createPersistentSet({ file, ttlSeconds: 60 }), commentPrefix: "misp-enrichd" });

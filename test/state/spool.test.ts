@@ -1,12 +1,13 @@
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, onTestFinished } from "vitest";
 import { createSpool } from "../../src/state/spool.js";
 
 describe("spool", () => {
   it("keeps entries on disk in order until removed", async () => {
     const dir = join(mkdtempSync(join(tmpdir(), "enrichd-spool-")), "spool");
+    onTestFinished(() => rmSync(join(dir, ".."), { recursive: true, force: true }));
     const spool = createSpool({ dir });
     const frame = { topic: "misp_json_attribute", transport: "zmq" as const, payload: Buffer.from("x").toString("base64") };
     const a = await spool.put({ subscriber: "geolocation", routeIndex: 0, frame, attempts: 5, error: { code: "ENRICHD_MISP_UNAVAILABLE", message: "503" } });
