@@ -185,6 +185,7 @@ export async function createApp(options: CreateAppOptions): Promise<App> {
       closing ??= (async () => {
         await daemon.stop();
         await Promise.allSettled([modules.close(), rawMisp.close(), backfill.flush()]);
+        for (const set of [own, references, handled]) set.close();
       })();
       return closing;
     },

@@ -1,6 +1,7 @@
 // Wires bus → decode → echo guard → route → subscribers → modules + MISP. `accept` is the
 // FrameSink every bus feeds; `start` runs a bus until `stop`, which drains or spools in-flight work.
 
+import { setMaxListeners } from "node:events";
 import { join } from "node:path";
 import type { WebhookSender } from "./actions/webhook.js";
 import type { Bus, FrameSink } from "./bus/types.js";
@@ -105,6 +106,8 @@ export function createDaemon(options: DaemonOptions): Daemon {
   const deadLetters = createDeadLetterBox({ file: join(options.stateDir, "dead-letter.jsonl") });
   const intake = new AbortController();
   const shutdown = new AbortController();
+  // Every running handler listens for shutdown (its signal and its retry sleep): allow as many.
+  setMaxListeners(options.pipeline.concurrency * 3 + 16, shutdown.signal);
   const deps: ContextDeps = {
     modules: options.modules,
     writer: options.writer,

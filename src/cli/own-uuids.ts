@@ -31,6 +31,8 @@ export function readOwnUuids(stateDir: string, now = Date.now()): OwnUuids {
     if (code !== "ENOENT") unreadable = `${code ?? "error"}: ${(error as Error).message}`;
   }
   // Read-only: what the daemon adds later is not seen, nothing is ever written.
-  const set: PersistentSet = { has: (value) => values.has(value), add: () => undefined, size: values.size };
+  const set: PersistentSet = { has: (value) => values.has(value), add: () => undefined,
+    addAll: () => undefined,
+    close: () => undefined, size: values.size };
   return unreadable === undefined ? { set } : { set, unreadable };
 }

@@ -56,7 +56,7 @@ export function createEchoGuard(options: EchoGuardOptions): EchoGuard {
 
   return {
     recordOwn(uuids) {
-      for (const uuid of uuids) options.own.add(uuid.toLowerCase());
+      options.own.addAll(uuids.map((uuid) => uuid.toLowerCase()));
     },
     expectAttributeEdit(attributeUuid) {
       expect(`edit:${attributeUuid.toLowerCase()}`);

@@ -1,14 +1,18 @@
 // A set of strings with a time to live, kept in memory and appended to a JSONL file so that it
 // survives restarts. Used for the uuids the daemon wrote (echo guard) and the references it added.
 
-import { appendFileSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { closeSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
 import { EnrichdError } from "../errors.js";
 
 export interface PersistentSet {
   has(value: string): boolean;
   add(value: string): void;
+  /** One write for several values (a write-back records all its uuids at once). */
+  addAll(values: readonly string[]): void;
   readonly size: number;
+  /** Closes the file; the set stays readable. */
+  close(): void;
 }
 
 export interface PersistentSetOptions {
@@ -23,6 +27,8 @@ export function createPersistentSet(options: PersistentSetOptions): PersistentSe
   const entries = new Map<string, number>();
   const ttlMs = options.ttlSeconds * 1000;
   let addsSinceCompaction = 0;
+  // Kept open: an append per write-back is on the hot path, an open/close each time costs 3-4×.
+  let fd: number | undefined;
 
   if (options.file) {
     try {
@@ -53,12 +59,30 @@ export function createPersistentSet(options: PersistentSetOptions): PersistentSe
 
   function compact(): void {
     if (!options.file) return;
+    if (fd !== undefined) closeSync(fd);
+    fd = undefined;
     const t = now();
     for (const [value, expiry] of entries) if (expiry <= t) entries.delete(value);
     const tmp = `${options.file}.tmp`;
     writeFileSync(tmp, [...entries].map(([v, e]) => JSON.stringify({ v, e })).join("\n") + (entries.size ? "\n" : ""));
     renameSync(tmp, options.file);
+    fd = openSync(options.file, "a", 0o600);
     addsSinceCompaction = 0;
+  }
+
+  function addAll(values: readonly string[]): void {
+    if (values.length === 0) return;
+    const expiry = now() + ttlMs;
+    let lines = "";
+    for (const value of values) {
+      entries.set(value, expiry);
+      lines += JSON.stringify({ v: value, e: expiry }) + "\n";
+    }
+    if (fd === undefined) return;
+    writeSync(fd, lines);
+    addsSinceCompaction += values.length;
+    // Keep the file proportional to the live set.
+    if (addsSinceCompaction > 10_000 && addsSinceCompaction > entries.size) compact();
   }
 
   return {
@@ -72,12 +96,12 @@ export function createPersistentSet(options: PersistentSetOptions): PersistentSe
       return true;
     },
     add(value) {
-      const expiry = now() + ttlMs;
-      entries.set(value, expiry);
-      if (!options.file) return;
-      appendFileSync(options.file, JSON.stringify({ v: value, e: expiry }) + "\n");
-      // Keep the file proportional to the live set.
-      if (++addsSinceCompaction > 10_000 && addsSinceCompaction > entries.size) compact();
+      addAll([value]);
+    },
+    addAll,
+    close() {
+      if (fd !== undefined) closeSync(fd);
+      fd = undefined;
     },
     get size() {
       return entries.size;
