@@ -89,7 +89,7 @@ export async function checkBus(config: Config, timeoutMs: number, logger: Logger
       : failed("bus", `${where}: no broker connection and no consumer group within ${seconds}`, busFix(config));
   }
   return connected
-    ? failed("bus", `${where}: connected, but no message and no heartbeat within ${seconds}`, "MISP sends misp_json_self every 10 s when idle: check that its ZeroMQ publisher runs (Server settings → Plugin.ZeroMQ_enable, Diagnostics → ZeroMQ) and the PLAIN credentials (bus.zmq.username/password)")
+    ? failed("bus", `${where}: connected, but no message and no heartbeat within ${seconds}`, `${timeoutMs > 10_000 ? "" : "the timeout is not longer than MISP's 10 s heartbeat interval: try --bus-timeout 15; otherwise "}MISP sends misp_json_self every 10 s when idle: check that its ZeroMQ publisher runs (Server settings → Plugin.ZeroMQ_enable, Diagnostics → ZeroMQ) and the PLAIN credentials (bus.zmq.username/password)`)
     : failed("bus", `${where}: nothing answered within ${seconds}`, busFix(config));
 }
 

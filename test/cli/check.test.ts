@@ -129,7 +129,7 @@ describe("misp-enrichd check", () => {
     const { code, stdout } = await runCli(["check", "--bus-timeout", "0.5"], peers.env);
     expect(code).toBe(1);
     expect(checks(stdout).at(-1)).toBe(
-      `✘ bus: zmq ${peers.publisher.url}: connected, but no message and no heartbeat within 0.5 s — fix: MISP sends misp_json_self every 10 s when idle: check that its ZeroMQ publisher runs (Server settings → Plugin.ZeroMQ_enable, Diagnostics → ZeroMQ) and the PLAIN credentials (bus.zmq.username/password)`,
+      `✘ bus: zmq ${peers.publisher.url}: connected, but no message and no heartbeat within 0.5 s — fix: the timeout is not longer than MISP's 10 s heartbeat interval: try --bus-timeout 15; otherwise MISP sends misp_json_self every 10 s when idle: check that its ZeroMQ publisher runs (Server settings → Plugin.ZeroMQ_enable, Diagnostics → ZeroMQ) and the PLAIN credentials (bus.zmq.username/password)`,
     );
   });
 
