@@ -231,6 +231,7 @@ export function createBus(config: Config, topics: TopicTable, logger: Logger, me
       ...(kafka.sasl ? { sasl: kafka.sasl } : {}),
       sessionTimeoutMs: kafka.sessionTimeoutMs,
       heartbeatIntervalMs: kafka.heartbeatIntervalMs,
+      drainTimeoutMs: config.pipeline.drainTimeoutMs,
       logger,
     });
   }

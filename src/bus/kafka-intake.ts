@@ -45,6 +45,9 @@ export function createKafkaIntake(options: KafkaIntakeOptions): KafkaIntake {
   const paused = new Set<string>();
   let held = false;
   let lastFrameAt = 0;
+  // One per generation: a group join makes Kafka redeliver every uncommitted message (to us or to
+  // another member), so frames of the previous generation that have not started are revoked.
+  let generation = new AbortController();
 
   const pausedKey = (topic: string, partition: number): string => `${partition}/${topic}`;
 
@@ -70,7 +73,14 @@ export function createKafkaIntake(options: KafkaIntakeOptions): KafkaIntake {
     }
     const position = `${topic}/${partition}@${message.offset}`;
     if (message.value === null) log.warn({ position }, "kafka record has no value; passing it on as malformed");
-    const frame: BusFrame = { topic, payload: message.value ?? EMPTY, transport: "kafka", receivedAt: Date.now(), position };
+    const frame: BusFrame = {
+      topic,
+      payload: message.value ?? EMPTY,
+      transport: "kafka",
+      receivedAt: Date.now(),
+      position,
+      revoked: generation.signal,
+    };
     lastFrameAt = frame.receivedAt;
     const finish = tracker.track(topic, partition, message.offset);
     if (tracker.inFlight(topic, partition) >= maxInFlight) {
@@ -102,6 +112,8 @@ export function createKafkaIntake(options: KafkaIntakeOptions): KafkaIntake {
   };
 
   const rejoined = (consumer: Consumer, assignment: Readonly<Record<string, readonly number[]>>): void => {
+    generation.abort();
+    generation = new AbortController();
     for (const k of paused) {
       const slash = k.indexOf("/");
       const partition = Number(k.slice(0, slash));

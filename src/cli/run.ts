@@ -45,10 +45,11 @@ export async function runCommand(options: RunOptions): Promise<void> {
     }
     stopping = true;
     logger.info({ signal }, "stopping: no new messages, draining in-flight work");
+    // The bus drains (Kafka: up to drainTimeoutMs), then the pipeline does: both fit, with room.
     const hard = setTimeout(() => {
       logger.error("shutdown took too long: exiting");
       process.exit(1);
-    }, config.pipeline.drainTimeoutMs + 10_000);
+    }, 2 * config.pipeline.drainTimeoutMs + 10_000);
     hard.unref();
     void app
       .close()

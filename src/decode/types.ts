@@ -14,6 +14,11 @@ export interface BusFrame {
   readonly receivedAt: number;
   /** Transport position for logs, e.g. `misp_attribute/2@1711`. */
   readonly position?: string;
+  /**
+   * Aborted when the transport will deliver this frame again elsewhere (a Kafka rebalance hands its
+   * partition on): work for it that has not started yet is dropped instead of being done twice.
+   */
+  readonly revoked?: AbortSignal;
 }
 
 /** The normalised kinds of message, one per MISP topic family (pubsub.md §3, §8). */

@@ -13,7 +13,7 @@ import type { Spool } from "../state/spool.js";
 import { createContext, type ContextDeps, type ContextRun } from "./context.js";
 import type { RegisteredHandler } from "./types.js";
 
-export type RunOutcome = "done" | "skipped" | "duplicate" | "spooled" | "dead-lettered" | "retry-later";
+export type RunOutcome = "done" | "skipped" | "duplicate" | "revoked" | "spooled" | "dead-lettered" | "retry-later";
 
 export interface HandlerRunnerOptions {
   readonly deps: ContextDeps;
@@ -79,6 +79,10 @@ export function createHandlerRunner(options: HandlerRunnerOptions): HandlerRunne
         metrics.inc("misp_enrichd_handler_runs_total", { subscriber: sub, outcome });
         return outcome;
       };
+      if (frame.revoked?.aborted) {
+        log.debug("frame revoked by a rebalance before its handler started; its new owner handles it");
+        return count("revoked");
+      }
       const handledKey = message.kind === "attribute" && message.action === "add" ? `${sub}|${message.attribute.uuid}` : undefined;
       if (handledKey && options.handled?.has(handledKey)) {
         log.debug("attribute already handled by this subscriber; redelivery ignored");
