@@ -72,6 +72,8 @@ export interface Daemon {
 }
 
 const RESOLVED: { readonly done: Promise<void> } = { done: Promise.resolve() };
+const UNWANTED = Object.freeze({ reason: "unwanted-topic" });
+const TOO_LARGE = Object.freeze({ reason: "too-large" });
 
 /** Per-subscriber, per-event ordering: one event's messages run in order, events run in parallel. */
 function orderingKey(message: MispMessage): string {
@@ -145,12 +147,21 @@ export function createDaemon(options: DaemonOptions): Daemon {
     }
   }
 
+  // One labels object per (transport, kind), so the metrics keep their keys built (hot path).
+  const frameLabels = new Map<string, Readonly<Record<string, string>>>();
+  const labelsOf = (transport: string, kind: string): Readonly<Record<string, string>> => {
+    const k = `${transport}/${kind}`;
+    let labels = frameLabels.get(k);
+    if (!labels) frameLabels.set(k, (labels = Object.freeze({ transport, kind })));
+    return labels;
+  };
+
   const accept: FrameSink = async (frame: BusFrame) => {
     // Labelled by kind, not topic, so that a hostile publisher cannot grow the label set.
-    metrics.inc("misp_enrichd_frames_total", { transport: frame.transport, kind: topics.kindOf(frame.topic) ?? "unknown" });
+    metrics.inc("misp_enrichd_frames_total", labelsOf(frame.transport, topics.kindOf(frame.topic) ?? "unknown"));
     const outcome = decoder.decodeFrame(frame);
     if (outcome.status === "dropped") {
-      metrics.inc("misp_enrichd_frames_dropped_total", { reason: outcome.reason });
+      metrics.inc("misp_enrichd_frames_dropped_total", outcome.reason === "too-large" ? TOO_LARGE : UNWANTED);
       if (outcome.reason === "too-large") {
         log.warn({ topic: outcome.topic, bytes: frame.payload.length, position: frame.position }, "frame dropped: larger than bus.maxFrameBytes");
       }

@@ -32,8 +32,22 @@ const HELP: Readonly<Record<string, string>> = {
   misp_enrichd_backfill_attributes_total: "Attributes fed to the pipeline by gap backfill.",
 };
 
+// Hot-path callers reuse one frozen labels object per label set: its keys are built once.
+const keyCache = new WeakMap<Labels, Map<string, string>>();
+
 function key(name: string, labels?: Labels): string {
   if (!labels) return name;
+  if (!Object.isFrozen(labels)) return buildKey(name, labels);
+  let byName = keyCache.get(labels);
+  const cached = byName?.get(name);
+  if (cached !== undefined) return cached;
+  const built = buildKey(name, labels);
+  if (!byName) keyCache.set(labels, (byName = new Map()));
+  byName.set(name, built);
+  return built;
+}
+
+function buildKey(name: string, labels: Labels): string {
   const parts = Object.keys(labels)
     .sort()
     .map((k) => `${k}="${String(labels[k]).replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n")}"`);
