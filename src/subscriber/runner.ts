@@ -96,7 +96,12 @@ export function createHandlerRunner(options: HandlerRunnerOptions): HandlerRunne
       let attempt = 0;
       while (attempt < options.retryAttempts && !options.shutdown.aborted) {
         attempt++;
-        const signal = AbortSignal.any([options.shutdown, AbortSignal.timeout(options.handlerTimeoutMs)]);
+        const signal = AbortSignal.any([
+          options.shutdown,
+          AbortSignal.timeout(options.handlerTimeoutMs),
+          // A rebalance hands the frame to another consumer: stop rather than do it twice.
+          ...(frame.revoked ? [frame.revoked] : []),
+        ]);
         const run: ContextRun = { subscriber: sub, message, signal, log };
         try {
           await handler.handler(createContext(options.deps, run));
@@ -107,6 +112,10 @@ export function createHandlerRunner(options: HandlerRunnerOptions): HandlerRunne
           log.debug("handler done");
           return remember("done");
         } catch (error) {
+          if (frame.revoked?.aborted) {
+            log.info("handler stopped: a rebalance handed its message to another consumer");
+            return count("revoked");
+          }
           lastError = error;
           // A timeout of our own making is worth another try; a shutdown is not.
           const retriable = isRetriable(error) || (signal.aborted && !options.shutdown.aborted);

@@ -140,11 +140,11 @@ describe("kafka: daemons in one consumer group", () => {
         `handled-twice=${runs.a + runs.b - n} revoked=${revoked(a.app) + revoked(b.app)} rebalance-ms=${rebalanceMs}`,
     );
     expectOneEffectEach(shared, [...first, ...second]);
-    // At least once, never lost. Work queued but not started when the partitions moved is revoked
-    // (its new owner does it), so only what was running at that instant — one handler at
-    // concurrency 1 — can run twice.
+    // At least once, never lost. Work of a moved partition is revoked, queued or running (its new
+    // owner does it); only a message finished but not yet committed at the rebalance instant is
+    // done twice — a handful at most, where without revocation it was up to maxInFlight.
     expect(runs.a + runs.b).toBeGreaterThanOrEqual(n);
-    expect(runs.a + runs.b - n).toBeLessThanOrEqual(1);
+    expect(runs.a + runs.b - n).toBeLessThanOrEqual(4);
     expect(runs.b).toBeGreaterThan(0);
   });
 });
