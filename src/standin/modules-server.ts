@@ -4,9 +4,9 @@
 // every request at once: it never holds a connection open.
 
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
 import { STANDIN_DESCRIPTORS } from "./modules-server-catalogue.js";
 import { STANDIN_HANDLERS } from "./modules-server-modules.js";
+import { listenOnLoopback } from "./listen.js";
 
 export interface ModulesStandinOptions {
   /** 0 (default) picks a free port. */
@@ -90,18 +90,10 @@ export async function startModulesStandin(options: ModulesStandinOptions = {}): 
     }
   }
 
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port ?? 0, options.host ?? "127.0.0.1", () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
-  let closing: Promise<void> | undefined;
+  const listening = await listenOnLoopback(server, options.port, options.host);
 
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: listening.url,
     get requests() {
       return requests;
     },
@@ -112,13 +104,7 @@ export async function startModulesStandin(options: ModulesStandinOptions = {}): 
       if (!Number.isInteger(count) || count < 0) throw new RangeError(`failNext count must be a whole number, got ${count}`);
       for (let i = 0; i < count; i += 1) failures.push(kind);
     },
-    close() {
-      closing ??= new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
-      return closing;
-    },
+    close: listening.close,
   };
 }
 

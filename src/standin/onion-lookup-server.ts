@@ -3,7 +3,7 @@
 // points it here through ONION_LOOKUP_URL (misp-contract/modules.md §4c, §8).
 
 import { createServer, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { listenOnLoopback } from "./listen.js";
 
 /** One answer of GET /api/lookup/{onion}: the AIL lookup fields that onion_lookup reads. */
 export interface OnionRecord {
@@ -87,27 +87,8 @@ export async function startOnionLookupServer(options: OnionLookupServerOptions =
     sendJson(res, 200, (onion !== undefined && known.get(onion)) || {});
   });
 
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port ?? 0, "127.0.0.1", () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
-
-  let closing: Promise<void> | undefined;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    requests,
-    close(): Promise<void> {
-      closing ??= new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
-      return closing;
-    },
-  };
+  const listening = await listenOnLoopback(server, options.port);
+  return { url: listening.url, requests, close: listening.close };
 }
 
 /** Like the real service: lower-case, accept a URL or a bare host, keep the last two labels. */
