@@ -166,64 +166,6 @@ export function createKeyedQueue(options: KeyedQueueOptions): KeyedQueue {
   };
 }
 
-export interface Limiter {
-  /** Runs `fn` once fewer than `max` are running; waiters start in arrival order. */
-  run<T>(fn: () => Promise<T>, signal?: AbortSignal): Promise<T>;
-  readonly active: number;
-  readonly waiting: number;
-}
-
-/** A counting semaphore with FIFO waiters; a freed slot passes straight to the oldest waiter. */
-export function createLimiter(max: number): Limiter {
-  checkPositiveInteger("max", max);
-  let active = 0;
-  const waiters: { start: () => void; signal?: AbortSignal; onAbort?: () => void }[] = [];
-
-  function release(): void {
-    const next = waiters.shift();
-    if (next === undefined) active--;
-    else next.start();
-  }
-
-  async function run<T>(fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
-    signal?.throwIfAborted();
-    if (active < max && waiters.length === 0) {
-      active++;
-    } else {
-      await new Promise<void>((resolve, reject) => {
-        const waiter: (typeof waiters)[number] = { start: resolve };
-        if (signal !== undefined) {
-          waiter.onAbort = () => {
-            waiters.splice(waiters.indexOf(waiter), 1);
-            reject(signal.reason);
-          };
-          signal.addEventListener("abort", waiter.onAbort, { once: true });
-          waiter.start = () => {
-            signal.removeEventListener("abort", waiter.onAbort as () => void);
-            resolve();
-          };
-        }
-        waiters.push(waiter);
-      });
-    }
-    try {
-      return await fn();
-    } finally {
-      release();
-    }
-  }
-
-  return {
-    run,
-    get active() {
-      return active;
-    },
-    get waiting() {
-      return waiters.length;
-    },
-  };
-}
-
 function checkPositiveInteger(name: string, value: number): void {
   if (!Number.isSafeInteger(value) || value < 1) {
     throw new EnrichdError("ENRICHD_CONFIG_INVALID", `${name} must be a positive integer, got ${String(value)}`, {

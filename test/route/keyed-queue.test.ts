@@ -1,5 +1,5 @@
 import { describe, it, expect } from "vitest";
-import { createKeyedQueue, createLimiter } from "../../src/route/keyed-queue.js";
+import { createKeyedQueue } from "../../src/route/keyed-queue.js";
 
 interface Gate {
   readonly promise: Promise<void>;
@@ -165,70 +165,5 @@ describe("createKeyedQueue", () => {
   it("refuses options that are not positive integers", () => {
     expect(() => createKeyedQueue({ concurrency: 0, maxPending: 1 })).toThrow(expect.objectContaining({ code: "ENRICHD_CONFIG_INVALID" }));
     expect(() => createKeyedQueue({ concurrency: 1, maxPending: 1.5 })).toThrow(/maxPending must be a positive integer/);
-  });
-});
-
-describe("createLimiter", () => {
-  it("runs at most max at once and starts waiters in arrival order", async () => {
-    const limiter = createLimiter(2);
-    const holds = [gate(), gate(), gate(), gate(), gate()];
-    const started: number[] = [];
-    const runs = holds.map((hold, i) =>
-      limiter.run(async () => {
-        started.push(i);
-        await hold.promise;
-        return i;
-      }),
-    );
-    await flush();
-    expect(started).toEqual([0, 1]);
-    expect([limiter.active, limiter.waiting]).toEqual([2, 3]);
-    holds[1]?.open();
-    await flush();
-    // A run arriving now queues behind the older waiters instead of taking the freed slot.
-    const late = limiter.run(async () => void started.push(99));
-    holds[0]?.open();
-    holds[2]?.open();
-    holds[3]?.open();
-    holds[4]?.open();
-    expect(await Promise.all(runs)).toEqual([0, 1, 2, 3, 4]);
-    await late;
-    expect(started).toEqual([0, 1, 2, 3, 4, 99]);
-    expect([limiter.active, limiter.waiting]).toEqual([0, 0]);
-  });
-
-  it("hands a freed slot to the oldest waiter before a run that arrives at that moment", async () => {
-    const limiter = createLimiter(1);
-    const started: string[] = [];
-    const hold = gate();
-    const first = limiter.run(() => hold.promise);
-    const waiter = limiter.run(async () => void started.push("waiter"));
-    // Registered after the limiter's own continuation: runs right after the slot is released.
-    const newcomer = hold.promise.then(() => limiter.run(async () => void started.push("newcomer")));
-    hold.open();
-    await Promise.all([first, waiter, newcomer]);
-    expect(started).toEqual(["waiter", "newcomer"]);
-  });
-
-  it("releases the slot when the function fails", async () => {
-    const limiter = createLimiter(1);
-    await expect(limiter.run(async () => Promise.reject(new Error("boom")))).rejects.toThrow("boom");
-    await expect(limiter.run(async () => "next")).resolves.toBe("next");
-    expect(limiter.active).toBe(0);
-  });
-
-  it("removes an aborted waiter from the line", async () => {
-    const limiter = createLimiter(1);
-    const hold = gate();
-    const first = limiter.run(() => hold.promise);
-    const controller = new AbortController();
-    const abandoned = limiter.run(async () => "never", controller.signal);
-    expect(limiter.waiting).toBe(1);
-    controller.abort(new Error("gave up"));
-    await expect(abandoned).rejects.toThrow("gave up");
-    expect(limiter.waiting).toBe(0);
-    hold.open();
-    await first;
-    expect(limiter.active).toBe(0);
   });
 });
