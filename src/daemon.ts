@@ -226,7 +226,7 @@ export function createDaemon(options: DaemonOptions): Daemon {
         ...(entry.frame.position ? { position: entry.frame.position } : {}),
       };
       const outcome = decoder.decodeFrame(frame);
-      const handler = router.routes.length ? options.subscribers.find((s) => s.name === entry.subscriber)?.handlers[entry.routeIndex] : undefined;
+      const handler = options.subscribers.find((s) => s.name === entry.subscriber)?.handlers[entry.routeIndex];
       if (outcome.status !== "message" || !handler) {
         log.warn({ spoolId: entry.id, subscriber: entry.subscriber }, "spooled work no longer matches a subscriber; kept in the spool");
         continue;
