@@ -19,3 +19,23 @@ describe("metrics", () => {
     expect(text).toContain("# TYPE misp_enrichd_in_flight gauge\nmisp_enrichd_in_flight 4\n");
   });
 });
+
+describe("metrics endpoint", () => {
+  it("serves Prometheus text on /metrics and ok on /healthz, on the address given", async () => {
+    const { startMetricsServer } = await import("../src/metrics/server.js");
+    const { captureLogs } = await import("./support/log-capture.js");
+    const m = createMetrics();
+    m.inc("misp_enrichd_echoes_total", { kind: "attribute" }, 3);
+    const server = await startMetricsServer("127.0.0.1:0", m, captureLogs().logger);
+    try {
+      expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      const metrics = await fetch(`${server.url}/metrics`);
+      expect(metrics.headers.get("content-type")).toContain("text/plain");
+      expect(await metrics.text()).toContain('misp_enrichd_echoes_total{kind="attribute"} 3');
+      expect(await (await fetch(`${server.url}/healthz`)).text()).toBe("ok\n");
+      expect((await fetch(`${server.url}/other`)).status).toBe(404);
+    } finally {
+      await server.close();
+    }
+  });
+});
