@@ -1,7 +1,8 @@
 // Every stand-in listens the same way: on loopback, port 0 unless told, with an idempotent close
 // that also cuts keep-alive connections (so a test's teardown never waits on a client).
 
-import type { Server } from "node:http";
+import { once } from "node:events";
+import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 
 export interface Listening {
@@ -31,4 +32,15 @@ export async function listenOnLoopback(server: Server, port = 0, host = "127.0.0
       return closing;
     },
   };
+}
+
+/** A loopback port free right now (bound, then released): for servers that cannot report theirs. */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  const { port } = server.address() as AddressInfo;
+  server.close();
+  await once(server, "close");
+  return port;
 }

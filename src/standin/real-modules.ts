@@ -4,10 +4,10 @@
 
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
-import { createServer, type AddressInfo } from "node:net";
 import { join, resolve } from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
 import { request } from "undici";
+import { freePort } from "./listen.js";
 
 export { customModulesDir, findVenv, setupVenv } from "./misp-modules-venv.js";
 
@@ -176,16 +176,6 @@ async function healthy(port: number): Promise<boolean> {
   } catch {
     return false;
   }
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const { port } = server.address() as AddressInfo;
-  server.close();
-  await once(server, "close");
-  return port;
 }
 
 // A crashed or interrupted test run must not leave Python servers behind holding ports.

@@ -4,13 +4,13 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { onTestFinished, vi } from "vitest";
 import { startMispStandin, type MispStandin, type MispStandinOptions } from "../../src/standin/misp-server/index.js";
 import { startModulesStandin, type ModulesStandin } from "../../src/standin/modules-server.js";
 import { startZmqPublisher, type ZmqPublisher } from "../../src/standin/zmq-publisher.js";
+import { freePort } from "../../src/standin/listen.js";
 
 export const CLI = join(import.meta.dirname, "../../dist/src/cli/main.js");
 export const KEY = "c1ic1ic1ic1ic1ic1ic1ic1ic1ic1ic1ic1ic1i0";
@@ -73,15 +73,7 @@ export async function waitForLine(cli: CliProcess, pattern: RegExp, timeout = 10
 }
 
 /** A port nothing listens on: bound, then released. */
-export async function closedPort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const { port } = server.address() as AddressInfo;
-  server.close();
-  await once(server, "close");
-  return port;
-}
+export const closedPort = freePort;
 
 export function tempDir(): string {
   const dir = mkdtempSync(join(tmpdir(), "enrichd-cli-test-"));
