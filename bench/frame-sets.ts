@@ -3,7 +3,7 @@
 // so that any boundary (module queries, stored references) can be checked for per-event order.
 
 import { randomUUID } from "node:crypto";
-import type { MispStandin } from "../src/standin/misp-server/index.js";
+import type { MispStandin } from "@misp-enrichd/standins";
 import { corpusFrame, isAdd, loadCorpus } from "./corpus.js";
 import type { OrderCheck, SeedRequest, SeedResult } from "./peers-protocol.js";
 

@@ -2,7 +2,7 @@
 
 export interface PeersStartOptions {
   /**
-   * "standin": src/standin/misp-server (the test suite's MISP, full validation and echoes).
+   * "standin": packages/standins/src/misp-server (the test suite's MISP, full validation and echoes).
    * "light": bench/misp-like.ts, constant time per write, for pushing tens of thousands of writes.
    */
   readonly misp: "standin" | "light";

@@ -4,9 +4,7 @@
 // so that the peers get the second core as a real MISP would. Driven over IPC by
 // bench/peers-client.ts; exits when its parent goes.
 
-import { startMispStandin, type MispStandin } from "../src/standin/misp-server/index.js";
-import { startModulesStandin, type ModulesStandin } from "../src/standin/modules-server.js";
-import { startZmqPublisher, type ZmqPublisher } from "../src/standin/zmq-publisher.js";
+import { startMispStandin, startModulesStandin, startZmqPublisher, type MispStandin, type ModulesStandin, type ZmqPublisher } from "@misp-enrichd/standins";
 import { BENCH_KEY } from "./daemon-stack.js";
 import { startDelayProxy, type DelayProxy } from "./delay-proxy.js";
 import { createFrameSets } from "./frame-sets.js";

@@ -12,10 +12,8 @@
 // Prints one JSON line {modules, mmdb, onion, geoliteCity, venv, pid} once everything answers, then
 // "stopped" after SIGTERM/SIGINT. Everything listens on 127.0.0.1 only.
 
-import { geoipDatabasePath, startMmdbServer } from "../../dist/src/standin/mmdb-server.js";
 import { readFileSync } from "node:fs";
-import { DEFAULT_ONIONS, startOnionLookupServer } from "../../dist/src/standin/onion-lookup-server.js";
-import { customModulesDir, findVenv, setupVenv, startRealModules } from "../../dist/src/standin/real-modules.js";
+import { customModulesDir, DEFAULT_ONIONS, findVenv, geoipDatabasePath, setupVenv, startMmdbServer, startOnionLookupServer, startRealModules } from "@misp-enrichd/standins";
 
 const cleanups = [];
 async function stopAll() {

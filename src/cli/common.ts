@@ -57,7 +57,7 @@ export function prettyStream(fd: 1 | 2 = 1): DestinationStream {
 }
 
 export interface LoggerPlacement {
-  /** Verbs whose stdout is their output (tail, check, modules, replay, demo) log to stderr. */
+  /** Verbs whose stdout is their output (tail, check, modules, replay) log to stderr. */
   readonly stderr?: boolean;
   /** When neither --log-level nor a non-default config level says otherwise. */
   readonly level?: LevelWithSilent;

@@ -4,7 +4,6 @@
 import { Command, Option } from "commander";
 import { checkCommand } from "./check.js";
 import { VERSION } from "./common.js";
-import { demoCommand } from "./demo.js";
 import { modulesCommand } from "./modules.js";
 import { replayCommand } from "./replay.js";
 import { runCommand } from "./run.js";
@@ -52,11 +51,6 @@ export function buildProgram(): Command {
     .option("--dry-run", "read MISP but write nothing: print the REST calls instead (state kept in a throwaway folder)")
     .option("--state-dir <dir>", "state folder for this replay (default: state.dir, or a throwaway folder with --dry-run)")
     .action((file: string, opts) => replayCommand(file, opts));
-
-  // No config and no environment: the demo brings its own peers and settings.
-  logging(program.command("demo").description("run the whole job once on a local demo stack (MISP stand-in, publisher, module server) and print what happened"))
-    .option("--stand-in-modules", "use the built-in module server stand-in even when the real misp-modules is installed")
-    .action((opts) => demoCommand(opts));
 
   return program;
 }

@@ -7,10 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { onTestFinished, vi } from "vitest";
-import { startMispStandin, type MispStandin, type MispStandinOptions } from "../../src/standin/misp-server/index.js";
-import { startModulesStandin, type ModulesStandin } from "../../src/standin/modules-server.js";
-import { startZmqPublisher, type ZmqPublisher } from "../../src/standin/zmq-publisher.js";
-import { freePort } from "../../src/standin/listen.js";
+import { freePort, startMispStandin, startModulesStandin, startZmqPublisher, type MispStandin, type MispStandinOptions, type ModulesStandin, type ZmqPublisher } from "@misp-enrichd/standins";
 
 export const CLI = join(import.meta.dirname, "../../dist/src/cli/main.js");
 export const KEY = "c1ic1ic1ic1ic1ic1ic1ic1ic1ic1ic1ic1ic1i0";

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it, onTestFinished, vi } from "vitest";
-import { startZmqPublisher, type ZmqPublisher } from "../../src/standin/zmq-publisher.js";
+import { startZmqPublisher, type ZmqPublisher } from "@misp-enrichd/standins";
 import { pumpHeartbeats, runCli, startCli, waitForLine, type CliProcess } from "./cli.js";
 
 const fixture = (name: string): Record<string, unknown> =>

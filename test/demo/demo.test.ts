@@ -1,6 +1,6 @@
 // The README's first set-up command, `npm run demo`: package.json runs `npm run build` (done by
-// `npm test`'s pretest) and then `node dist/src/cli/main.js demo`, which is spawned here as it is,
-// with no config file and nothing of ours in the environment.
+// `npm test`'s pretest) and then the demo of the stand-ins package, packages/standins/dist/demo/
+// main.js, which is spawned here as it is, with no config file and nothing of ours in the environment.
 
 import { spawn } from "node:child_process";
 import { once } from "node:events";
@@ -46,7 +46,7 @@ function expectTheWholeJob(stdout: string): void {
 
 describe("misp-enrichd demo (npm run demo)", () => {
   it("is what package.json's demo script runs after the build", () => {
-    expect(DEMO_SCRIPT).toBe("npm run build && node dist/src/cli/main.js demo");
+    expect(DEMO_SCRIPT).toBe("npm run build && node packages/standins/dist/demo/main.js");
   });
 
   it("is the README's first set-up command, next to the test command", () => {

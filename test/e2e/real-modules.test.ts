@@ -1,7 +1,7 @@
 // ZeroMQ → daemon → the REAL misp-modules 3.1.0 (with its upstreams on loopback) → MISP stand-in.
 
 import { afterEach, describe, expect, inject, it } from "vitest";
-import { customModulesDir, startRealModules, type RealModules } from "../../src/standin/real-modules.js";
+import { customModulesDir, startRealModules, type RealModules } from "@misp-enrichd/standins";
 import { startHarness, type Harness, type HarnessOptions } from "../support/harness.js";
 
 const real = inject("mispModules");

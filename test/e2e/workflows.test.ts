@@ -3,7 +3,7 @@
 
 import { createServer, type IncomingMessage } from "node:http";
 import { afterEach, describe, expect, it, onTestFinished } from "vitest";
-import { listenOnLoopback } from "../../src/standin/listen.js";
+import { listenOnLoopback } from "@misp-enrichd/standins";
 import { startHarness, type Harness } from "../support/harness.js";
 
 function tagAttached(name: string, attributeId: number, eventId: number): object {

@@ -1,11 +1,11 @@
 // Shared by test/misp and test/standin: a stand-in and a client per test, both closed when it ends.
 
 import { onTestFinished } from "vitest";
+import { startMispStandin, type MispStandin, type MispStandinOptions } from "@misp-enrichd/standins";
 import { createMispClient, type MispClientOptions } from "../../src/misp/client.js";
 import type { MispClient } from "../../src/misp/types.js";
 import { createMetrics, type Metrics } from "../../src/metrics/metrics.js";
 import type { ModuleResult, ResultObject } from "../../src/modules/types.js";
-import { startMispStandin, type MispStandin, type MispStandinOptions } from "../../src/standin/misp-server/index.js";
 import { captureLogs, type LogCapture } from "../support/log-capture.js";
 
 export const KEY = "Zq8wPp3kE7yL2nV6bR1tX9cM4hJ5gF0dS8aQ2wE3";

@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
+import type { MispStandin } from "@misp-enrichd/standins";
 import { isRetriable } from "../../src/errors.js";
 import type { EnrichmentWrite } from "../../src/misp/types.js";
 import { deriveAttributeUuid, deriveObjectUuid } from "../../src/misp/uuid.js";
 import { createMispWriter, type MispWriterOptions } from "../../src/misp/writer.js";
 import type { ModuleResult } from "../../src/modules/types.js";
-import type { MispStandin } from "../../src/standin/misp-server/index.js";
 import { ASN_TEMPLATE, client, geolocationObject, GEO_TEMPLATE, hiddenServiceObject, line, result, standin, TOR_HS_TEMPLATE, V2_ONION, V3_ONION } from "./helpers.js";
 
 async function setup(options: { standin?: Parameters<typeof standin>[0]; writer?: Partial<MispWriterOptions>; sourceType?: string; sourceValue?: string } = {}) {

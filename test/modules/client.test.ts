@@ -1,7 +1,7 @@
 import { describe, it, expect, onTestFinished, vi } from "vitest";
 import type { ServerResponse } from "node:http";
+import { startModulesStandin, type ModulesStandin } from "@misp-enrichd/standins";
 import { MODULE_QUERIES_METRIC } from "../../src/modules/client.js";
-import { startModulesStandin, type ModulesStandin } from "../../src/standin/modules-server.js";
 import { answerTornado, fixture, makeAttribute, makeClient, rejectionOf, startAdhocServer, startModuleServer } from "./helpers.js";
 
 async function standin(): Promise<ModulesStandin> {

@@ -1,8 +1,8 @@
 import { describe, it, expect, onTestFinished } from "vitest";
 import { request } from "undici";
+import { startModulesStandin, type ModulesStandin } from "@misp-enrichd/standins";
 import { normaliseResult } from "../../src/modules/result.js";
 import type { ModuleResult } from "../../src/modules/types.js";
-import { startModulesStandin, type ModulesStandin } from "../../src/standin/modules-server.js";
 import { fixture, fixtureText } from "./helpers.js";
 
 const GENERIC = { error: "Something went wrong, look in the server logs for details" };

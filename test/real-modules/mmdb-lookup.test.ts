@@ -1,5 +1,5 @@
 import { describe, it, expect, inject, beforeAll, afterAll } from "vitest";
-import { startMmdbServer, type MmdbServer } from "../../src/standin/mmdb-server.js";
+import { startMmdbServer, type MmdbServer } from "@misp-enrichd/standins";
 import { attribute, query, relations, GENERIC_ERROR, type StandardResults } from "./helpers.js";
 
 const ctx = inject("mispModules");

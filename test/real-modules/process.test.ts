@@ -2,8 +2,7 @@ import { createServer, type Socket } from "node:net";
 import { once } from "node:events";
 import { describe, it, expect, inject, onTestFinished, vi } from "vitest";
 import { request } from "undici";
-import { startRealModules } from "../../src/standin/real-modules.js";
-import { startMmdbServer } from "../../src/standin/mmdb-server.js";
+import { startMmdbServer, startRealModules } from "@misp-enrichd/standins";
 import { attribute, getJson, query, type StandardResults } from "./helpers.js";
 
 const ctx = inject("mispModules");

@@ -6,9 +6,7 @@
 
 import { readFileSync } from "node:fs";
 import type { TestProject } from "vitest/node";
-import { geoipDatabasePath, startMmdbServer } from "../../src/standin/mmdb-server.js";
-import { startOnionLookupServer } from "../../src/standin/onion-lookup-server.js";
-import { customModulesDir, setupVenv, startRealModules } from "../../src/standin/real-modules.js";
+import { customModulesDir, geoipDatabasePath, setupVenv, startMmdbServer, startOnionLookupServer, startRealModules } from "@misp-enrichd/standins";
 
 export interface MispModulesContext {
   /** The real server, http://127.0.0.1:PORT. */

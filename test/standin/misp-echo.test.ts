@@ -4,7 +4,7 @@
 
 import { readFileSync } from "node:fs";
 import { describe, expect, it, vi } from "vitest";
-import type { EchoMessage } from "../../src/standin/misp-server/index.js";
+import type { EchoMessage } from "@misp-enrichd/standins";
 import { GEO_TEMPLATE, standin } from "../misp/helpers.js";
 import { call, keys } from "./helpers.js";
 import { publisher, subscribe } from "./zmq-helpers.js";

@@ -5,7 +5,7 @@
 
 import { readdirSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import type { MispStandin } from "../../src/standin/misp-server/index.js";
+import type { MispStandin } from "@misp-enrichd/standins";
 import { KEY, standin } from "../misp/helpers.js";
 import { call } from "./helpers.js";
 

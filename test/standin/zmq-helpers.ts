@@ -2,7 +2,7 @@
 
 import { onTestFinished, vi } from "vitest";
 import { Subscriber } from "zeromq";
-import { startZmqPublisher, type ZmqPublisher } from "../../src/standin/zmq-publisher.js";
+import { startZmqPublisher, type ZmqPublisher } from "@misp-enrichd/standins";
 
 export interface Received {
   readonly frames: Buffer[][];

@@ -7,12 +7,11 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { vi } from "vitest";
+import { startMispStandin, startModulesStandin, type MispStandin, type MispStandinOptions, type ModulesStandin } from "@misp-enrichd/standins";
 import { createApp, type App } from "../../src/app.js";
 import type { Bus } from "../../src/bus/types.js";
 import { loadConfig } from "../../src/config/load.js";
 import { createTopicTable } from "../../src/decode/topic.js";
-import { startMispStandin, type MispStandin, type MispStandinOptions } from "../../src/standin/misp-server/index.js";
-import { startModulesStandin, type ModulesStandin } from "../../src/standin/modules-server.js";
 import { captureLogs, type LogCapture } from "./log-capture.js";
 import { createZmqDriver } from "./zmq-driver.js";
 

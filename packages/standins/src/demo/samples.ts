@@ -2,8 +2,8 @@
 // through the pipeline, plus a frame MISP would never send. The stand-in stores the attributes, so
 // the daemon's writes land on real rows, and MISP's echoes of those writes come back by themselves.
 
-import type { MispStandin, SeededAttribute, SeededEvent } from "../standin/misp-server/index.js";
-import type { ZmqPublisher } from "../standin/zmq-publisher.js";
+import type { MispStandin, SeededAttribute, SeededEvent } from "../misp-server/index.js";
+import type { ZmqPublisher } from "../zmq-publisher.js";
 
 /** What the demo expects the daemon to do with a sample; the report says whether it did. */
 export type Expectation = "write" | "skip" | "reject";

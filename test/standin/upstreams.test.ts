@@ -2,9 +2,7 @@
 
 import { describe, it, expect, beforeAll, afterAll, onTestFinished } from "vitest";
 import { getGlobalDispatcher } from "undici";
-import { geoipDatabasePath, startMmdbServer, type MmdbServer } from "../../src/standin/mmdb-server.js";
-import { countryInfo } from "../../src/standin/country-info.js";
-import { startOnionLookupServer, type OnionLookupServer } from "../../src/standin/onion-lookup-server.js";
+import { countryInfo, geoipDatabasePath, startMmdbServer, startOnionLookupServer, type MmdbServer, type OnionLookupServer } from "@misp-enrichd/standins";
 
 async function get(origin: string, path: string): Promise<{ status: number; body: unknown; location?: string }> {
   // `path` is sent verbatim: "//geolookup/…" must reach the server with both slashes.

@@ -1,7 +1,7 @@
 // What the demo prints: per sample, what the daemon received and did (from its own log lines), what
 // landed in MISP (from the stand-in's tables), how MISP's echoes were handled, and a verdict.
 
-import type { MispStandin } from "../standin/misp-server/index.js";
+import type { MispStandin } from "../misp-server/index.js";
 import type { LogTap } from "./log-tap.js";
 import type { Sample } from "./samples.js";
 
