@@ -3,6 +3,28 @@ import { defineConfig } from "vitest/config";
 
 const here = (path: string): string => fileURLToPath(new URL(path, import.meta.url));
 
+// The projects are named for what their tests need besides Node, not for the folder a test lives in:
+// test/e2e/zmq.test.ts runs the whole daemon in-process on real ZeroMQ sockets and needs nothing
+// else, so it is a `unit` test. A test file belongs to exactly one project; `unit` is the default.
+
+/** Tests that spawn the built CLI (dist/src/cli/main.js). */
+const BUILT = ["test/cli/*.test.ts", "test/e2e/run-cli.test.ts"];
+/** Tests that need the run's Kafka broker (inject("kafkaBrokers")) or start brokers of their own. */
+const KAFKA = [
+  "test/bus/kafka.test.ts",
+  "test/bus/kafka-blocked.test.ts",
+  "test/bus/kafka-restart.test.ts",
+  "test/cli/kafka.test.ts",
+  "test/e2e/kafka.test.ts",
+  "test/e2e/kafka-crash.test.ts",
+  "test/e2e/kafka-group.test.ts",
+];
+/** Tests that need the real misp-modules server (inject("mispModules")). */
+const REAL_MODULES = ["test/real-modules/*.test.ts", "test/modules/client-real.test.ts", "test/e2e/real-modules.test.ts", "test/cli/modules.test.ts", "test/demo/demo.test.ts"];
+
+/** Builds dist/ first (a no-op when it is up to date): every project but `unit` runs built code somewhere. */
+const BUILD = "test/setup/build.ts";
+
 export default defineConfig({
   resolve: {
     // Tests run the TypeScript sources of both packages: the stand-ins' imports of the daemon and the
@@ -14,11 +36,30 @@ export default defineConfig({
     ],
   },
   test: {
-    include: ["test/**/*.test.ts"],
-    // One Kafka broker and one real misp-modules server per run, shared by every test file.
-    globalSetup: ["test/setup/kafka-broker.ts", "test/setup/misp-modules.ts"],
     testTimeout: 30_000,
     hookTimeout: 180_000,
     pool: "forks",
+    projects: [
+      {
+        extends: true,
+        // No build, no broker, no Python: the inner loop (`npx vitest --project unit`). Its files share
+        // worker processes (no test changes global state), which takes it from ~18 s to ~7 s.
+        test: { name: "unit", include: ["test/**/*.test.ts"], exclude: [...BUILT, ...KAFKA, ...REAL_MODULES], isolate: false },
+      },
+      {
+        extends: true,
+        test: { name: "e2e", include: BUILT, exclude: [...KAFKA, ...REAL_MODULES], globalSetup: [BUILD] },
+      },
+      {
+        extends: true,
+        // One broker per run, shared by every file; KAFKA_VERSION picks the line.
+        test: { name: "kafka", include: KAFKA, globalSetup: [BUILD, "test/setup/kafka-broker.ts"] },
+      },
+      {
+        extends: true,
+        // One real misp-modules server per run, shared by every file.
+        test: { name: "real-modules", include: REAL_MODULES, globalSetup: [BUILD, "test/setup/misp-modules.ts"] },
+      },
+    ],
   },
 });

@@ -1,5 +1,5 @@
-// The README's first set-up command, `npm run demo`: package.json runs `npm run build` (done by
-// `npm test`'s pretest) and then the demo of the stand-ins package, packages/standins/dist/demo/
+// The README's first set-up command, `npm run demo`: package.json runs `npm run build` (done by this
+// project's global setup) and then the demo of the stand-ins package, packages/standins/dist/demo/
 // main.js, which is spawned here as it is, with no config file and nothing of ours in the environment.
 
 import { spawn } from "node:child_process";
