@@ -7,8 +7,8 @@ const here = (path: string): string => fileURLToPath(new URL(path, import.meta.u
 // test/e2e/zmq.test.ts runs the whole daemon in-process on real ZeroMQ sockets and needs nothing
 // else, so it is a `unit` test. A test file belongs to exactly one project; `unit` is the default.
 
-/** Tests that spawn the built CLI (dist/src/cli/main.js). */
-const BUILT = ["test/cli/*.test.ts", "test/e2e/run-cli.test.ts"];
+/** Tests that spawn the built CLI (dist/src/cli/main.js) or pack dist/. */
+const BUILT = ["test/cli/*.test.ts", "test/e2e/run-cli.test.ts", "test/pack.test.ts"];
 /** Tests that need the run's Kafka broker (inject("kafkaBrokers")) or start brokers of their own. */
 const KAFKA = [
   "test/bus/kafka.test.ts",
