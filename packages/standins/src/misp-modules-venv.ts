@@ -11,7 +11,7 @@ import { fileURLToPath } from "node:url";
 const LOCK = join("scripts", "misp-modules", "requirements.lock");
 const MARKER = ".setup-complete";
 
-/** The repository root, found from this file whether it runs from src/ or dist/src/. */
+/** The repository root, found from this file whether it runs from packages/standins/src/ or dist/. */
 export function repoRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
   for (;;) {
