@@ -138,7 +138,7 @@ describe("misp-enrichd check", () => {
     const { code, stdout } = await runCli(["check", "--config", config], {});
     expect(code).toBe(78);
     expect(stdout.trimEnd().split("\n")).toEqual([
-      "✘ config: misp.url must be a URL with scheme http or https",
+      '✘ config: misp.url must be a URL with scheme http or https, got the string "misp.example.org"',
       expect.stringMatching(/^✘ config: bus\.type .*zmq.*kafka/),
       "✘ config: misp.key is required (or misp.keyFile, MISP_KEY, MISP_KEY_FILE)",
       "peers not checked: fix the configuration first",
