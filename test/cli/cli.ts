@@ -31,8 +31,10 @@ function baseEnv(): Record<string, string> {
   return env;
 }
 
-export function startCli(args: readonly string[], env: Readonly<Record<string, string>> = {}): CliProcess {
-  const child = spawn(process.execPath, [CLI, ...args], { env: { ...baseEnv(), ...env }, stdio: ["ignore", "pipe", "pipe"] });
+/** `launcher` runs the CLI through another program, e.g. `["/usr/bin/python3", "wrapper.py", "--"]`. */
+export function startCli(args: readonly string[], env: Readonly<Record<string, string>> = {}, launcher: readonly string[] = []): CliProcess {
+  const [command, ...prefix] = [...launcher, process.execPath];
+  const child = spawn(command as string, [...prefix, CLI, ...args], { env: { ...baseEnv(), ...env }, stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   let err = "";
   child.stdout?.setEncoding("utf8").on("data", (c: string) => (out += c));
