@@ -155,7 +155,6 @@ def main(argv):
             f.add_rule(seccomp.ALLOW if allow_list else blocked, name)
         f.load()
 
-
     os.execvp(command[0], command)
 
 
