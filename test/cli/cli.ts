@@ -58,6 +58,14 @@ export async function runCli(args: readonly string[], env: Readonly<Record<strin
   return { code, stdout: cli.stdout(), stderr: cli.stderr() };
 }
 
+/** The JSON log lines among a process's output (pino writes one object per line). */
+export function jsonLines(output: string): Record<string, unknown>[] {
+  return output
+    .split("\n")
+    .filter((l) => l.startsWith("{"))
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+}
+
 /** Publishes MISP's heartbeat every 50 ms (the subscriber's slow join, a live bus) until the test ends. */
 export function pumpHeartbeats(publisher: ZmqPublisher): void {
   const timer = setInterval(() => void publisher.publish("misp_json_self", { status: "I'm doing science and I'm still alive.", uptime: 1 }).catch(() => undefined), 50);

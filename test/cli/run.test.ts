@@ -1,13 +1,7 @@
 // `misp-enrichd run` as systemd starts it: the built CLI, JSON log lines on stdout.
 
 import { describe, expect, it } from "vitest";
-import { startCli, startPeers, tempDir, waitForLine, writeConfig } from "./cli.js";
-
-const json = (stdout: string): Record<string, unknown>[] =>
-  stdout
-    .split("\n")
-    .filter((l) => l.startsWith("{"))
-    .map((l) => JSON.parse(l) as Record<string, unknown>);
+import { jsonLines as json, startCli, startPeers, tempDir, waitForLine, writeConfig } from "./cli.js";
 
 describe("misp-enrichd run", () => {
   it("logs SIGHUP once and keeps running; SIGTERM then stops it with exit 0", async () => {

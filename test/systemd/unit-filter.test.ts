@@ -9,7 +9,7 @@
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { describe, expect, it, vi } from "vitest";
-import { startCli, startPeers } from "../cli/cli.js";
+import { jsonLines as json, startCli, startPeers } from "../cli/cli.js";
 
 const UNIT = join(import.meta.dirname, "../../systemd/misp-enrichd.service");
 const WRAPPER = join(import.meta.dirname, "unit-seccomp.py");
@@ -26,12 +26,6 @@ function missingTools(): string | undefined {
 
 const missing = missingTools();
 if (missing) process.stderr.write(`skipping the unit's seccomp test: ${missing}\n`);
-
-const json = (stdout: string): Record<string, unknown>[] =>
-  stdout
-    .split("\n")
-    .filter((l) => l.startsWith("{"))
-    .map((l) => JSON.parse(l) as Record<string, unknown>);
 
 describe.skipIf(missing !== undefined)("systemd/misp-enrichd.service's system-call filter", () => {
   it("lets the built daemon start, enrich a message from ZeroMQ and stop on SIGTERM with exit 0", { timeout: 60_000 }, async () => {
