@@ -1,7 +1,7 @@
-// `check`'s other lines: the module server and each enabled subscriber's module, the bus (a frame
-// within a bound), and the state directory.
+// `check`'s other lines: the module server, each enabled subscriber's module and `modules.config`'s
+// keys, the bus (a frame within a bound), and the state directory.
 
-import { accessSync, constants, existsSync } from "node:fs";
+import { accessSync, constants, statSync } from "node:fs";
 import { dirname } from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
 import type { Bus } from "../bus/types.js";
@@ -10,9 +10,10 @@ import { MESSAGE_KINDS } from "../decode/types.js";
 import { errorMessage } from "../errors.js";
 import type { Logger } from "../log.js";
 import { createMetrics } from "../metrics/metrics.js";
+import { judgeModuleConfig } from "../modules/declared-config.js";
 import type { ModulesClient } from "../modules/types.js";
 import type { LoadedSubscriber } from "../subscriber/load.js";
-import { failed, ok, warned, type CheckLine } from "./check-line.js";
+import { failed, ok, type CheckLine } from "./check-line.js";
 import { createLookingBus } from "./looking-bus.js";
 import { judgeNeeds } from "./module-needs.js";
 
@@ -38,6 +39,16 @@ export async function checkModules(config: Config, client: ModulesClient, subscr
     }
   }
   if (needs.length === 0) lines.push(ok("modules", "no enabled subscriber queries a module"));
+  const configured = Object.keys(config.modules.config);
+  const problems = judgeModuleConfig(config.modules.config, offered);
+  for (const problem of problems) {
+    const fix =
+      problem.key === undefined
+        ? "use the module's name as `misp-enrichd modules` lists it, or remove the entry"
+        : `rename or remove the key in modules.config.${problem.module}: the module never reads it and falls back to its default`;
+    lines.push(failed("modules config", problem.message, fix));
+  }
+  if (configured.length > 0 && problems.length === 0) lines.push(ok("modules config", `every key of ${configured.join(", ")} is one the module declares`));
   return lines;
 }
 
@@ -99,16 +110,39 @@ function busFix(config: Config): string {
     : "check bus.zmq.url (MISP_ZMQ_URL) against MISP's Plugin.ZeroMQ_host/ZeroMQ_port, and that MISP's ZeroMQ publisher runs";
 }
 
-/** Not a failure when unwritable: `check` often runs as another user than the service. */
+/**
+ * The state directory as `run` needs it: writable, or creatable below its nearest existing folder.
+ * `run` exits 78 otherwise, so this is a failure; run `check` as the service user to judge its rights.
+ */
 export function checkStateDir(config: Config): CheckLine {
   const dir = config.state.dir;
-  const fix = "the service user must own it (systemd's StateDirectory= does that); run check as that user to be sure";
-  if (!existsSync(dir)) {
-    return writable(dirname(dir))
+  const fix = "create it for the service user (sudo install -d -m 0700 -o misp-enrichd -g misp-enrichd " + dir + "; systemd's StateDirectory= also does when the service starts) and run check as that user";
+  let existing = dir;
+  while (!exists(existing) && dirname(existing) !== existing) existing = dirname(existing);
+  if (!isDirectory(existing)) return failed("state", `${dir} cannot be created: ${existing} is not a folder`, "set state.dir (STATE_DIRECTORY) to a folder path");
+  if (existing !== dir) {
+    return writable(existing)
       ? ok("state", `${dir} does not exist yet; the daemon will create it`)
-      : warned("state", `${dir} does not exist and this user cannot create it`, fix);
+      : failed("state", `${dir} does not exist and this user cannot create it in ${existing}`, fix);
   }
-  return writable(dir) ? ok("state", `${dir} is writable`) : warned("state", `${dir} is not writable by this user`, fix);
+  return writable(dir) ? ok("state", `${dir} is writable`) : failed("state", `${dir} is not writable by this user`, fix);
+}
+
+function exists(path: string): boolean {
+  try {
+    statSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 function writable(dir: string): boolean {

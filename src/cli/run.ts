@@ -1,9 +1,12 @@
 // `misp-enrichd run`: the daemon. Starts the pipeline, checks its peers without failing on them
 // (they may come up later), and stops cleanly on SIGTERM: intake first, then drain or spool.
+// SIGHUP is logged and ignored: there is no reload, and its default action would end the daemon
+// without a drain, a log line or a restart (systemd sees a clean exit).
 
 import { createApp } from "../app.js";
 import { errorMessage, isEnrichdError } from "../errors.js";
 import { startMetricsServer } from "../metrics/server.js";
+import { judgeModuleConfig } from "../modules/declared-config.js";
 import { fail, loadConfigOrExit, loggerFor, VERSION, type CommonOptions } from "./common.js";
 
 export interface RunOptions extends CommonOptions {
@@ -13,6 +16,7 @@ export interface RunOptions extends CommonOptions {
 export async function runCommand(options: RunOptions): Promise<void> {
   const config = loadConfigOrExit(options, options.dryRun ? { dryRun: true } : {});
   const logger = loggerFor(config, options);
+  process.on("SIGHUP", () => logger.warn({ signal: "SIGHUP" }, "SIGHUP ignored: misp-enrichd does not reload; restart it to apply a new configuration"));
   let app;
   try {
     app = await createApp({ config, logger });
@@ -64,6 +68,15 @@ export async function runCommand(options: RunOptions): Promise<void> {
 
   // Peers are checked, not required: MISP or the module server may start after us.
   void app.checkModules().catch(() => undefined);
+  // A key the module does not declare is never read: say so (an unreachable server is reported above).
+  void app.modules
+    .list(AbortSignal.timeout(config.modules.timeoutMs))
+    .then((offered) => {
+      for (const problem of judgeModuleConfig(config.modules.config, offered)) {
+        logger.error({ modulesUrl: config.modules.url, module: problem.module, configKey: problem.key }, problem.message);
+      }
+    })
+    .catch(() => undefined);
   void app.misp
     .getVersion()
     .then((v) => logger.info({ mispVersion: v.version }, "misp reachable"))

@@ -1,9 +1,11 @@
 // YAML file + environment → validated, frozen Config. Every problem is reported at once, on one
-// line, naming the key and what is permitted; the process exits before touching any peer.
+// line, naming the key, what is permitted and what was given (problems.ts); the process exits
+// before touching any peer.
 
 import { readFileSync } from "node:fs";
 import { parse as parseYaml } from "yaml";
 import { EnrichdError } from "../errors.js";
+import { describeIssue, isSecretKey } from "./problems.js";
 import { configSchema, ENV_OVERRIDES, type Config } from "./schema.js";
 
 export const DEFAULT_CONFIG_PATH = "/etc/misp-enrichd/config.yaml";
@@ -73,10 +75,6 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
-function formatPath(path: readonly PropertyKey[]): string {
-  return path.length === 0 ? "(top level)" : path.map(String).join(".");
-}
-
 export function loadConfig(options: LoadConfigOptions = {}): Config {
   const env = options.env ?? process.env;
   const path = options.path ?? DEFAULT_CONFIG_PATH;
@@ -89,12 +87,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     // zod skips cross-field refinements once a field fails: repeat the one that matters most.
     const misp = (doc.misp ?? {}) as Record<string, unknown>;
     const keyMissing = !misp.key && !misp.keyFile ? ["misp.key is required (or misp.keyFile, MISP_KEY, MISP_KEY_FILE)"] : [];
-    const problems = parsed.error.issues.map((issue) => {
-      const where = formatPath(issue.path);
-      // zod says "Invalid input" for a missing object; name the key instead.
-      const message = issue.code === "invalid_type" && issue.input === undefined ? "is required" : issue.message;
-      return `${where} ${message}`;
-    });
+    const problems = parsed.error.issues.flatMap((issue) => describeIssue(issue, doc));
     for (const extra of keyMissing) if (!problems.some((p) => p.startsWith("misp.key "))) problems.push(extra);
     throw invalid(problems.join("; "), { problems });
   }
@@ -112,8 +105,6 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   return deepFreeze({ ...config, misp: { ...config.misp, key: key as string } }) as Config;
 }
 
-const SECRET_KEY = /key|token|secret|pass|auth/i;
-
 /** Every secret value in the config, for the logger to scrub. */
 export function collectSecrets(config: Config): string[] {
   const secrets = [config.misp.key];
@@ -121,7 +112,7 @@ export function collectSecrets(config: Config): string[] {
   if (config.bus.kafka?.sasl) secrets.push(config.bus.kafka.sasl.password);
   for (const moduleConfig of Object.values(config.modules.config)) {
     for (const [name, value] of Object.entries(moduleConfig)) {
-      if (typeof value === "string" && SECRET_KEY.test(name)) secrets.push(value);
+      if (typeof value === "string" && isSecretKey(name)) secrets.push(value);
     }
   }
   return secrets.filter((s) => s.length > 0);

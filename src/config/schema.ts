@@ -1,5 +1,5 @@
-// One schema is the config's type, its defaults and its documentation (README "Configuration"
-// is checked against KEY_DOCS by test/config/docs.test.ts).
+// One schema is the config's type, its defaults and its validation; README's "Configuration" table
+// is checked against its keys (keys.ts) by test/config/docs.test.ts.
 
 import { z } from "zod";
 
@@ -26,7 +26,7 @@ const mispSchema = z
     verifyTls: z.boolean().default(true),
     timeoutMs: positiveInt.default(15_000),
     tagLocality: z.enum(["auto", "local", "global"]).default("auto"),
-    commentPrefix: z.string().min(1).regex(/^[^:]+$/, "must not contain ':'").default("misp-enrichd"),
+    commentPrefix: z.string().min(1).regex(/^[^:]*$/, "must not contain ':'").default("misp-enrichd"),
     distribution: z.number().int().min(0).max(5).default(5),
   })
   .strict();
@@ -145,15 +145,17 @@ export const configSchema = z
     dryRun: z.boolean().default(false),
   })
   .strict()
+  // Rules across keys; `crossField` tells problems.ts that the message needs no "got …".
   .superRefine((config, ctx) => {
+    const params = { crossField: true };
     if (!config.misp.key && !config.misp.keyFile) {
-      ctx.addIssue({ code: "custom", path: ["misp", "key"], message: "is required (or misp.keyFile, MISP_KEY, MISP_KEY_FILE)" });
+      ctx.addIssue({ code: "custom", path: ["misp", "key"], message: "is required (or misp.keyFile, MISP_KEY, MISP_KEY_FILE)", params });
     }
     if (config.bus.type === "kafka" && !config.bus.kafka) {
-      ctx.addIssue({ code: "custom", path: ["bus", "kafka"], message: "is required when bus.type is kafka (or MISP_KAFKA_BROKERS)" });
+      ctx.addIssue({ code: "custom", path: ["bus", "kafka"], message: "is required when bus.type is kafka (or MISP_KAFKA_BROKERS)", params });
     }
     if (Boolean(config.bus.zmq.username) !== Boolean(config.bus.zmq.password)) {
-      ctx.addIssue({ code: "custom", path: ["bus", "zmq", "password"], message: "username and password go together (PLAIN auth)" });
+      ctx.addIssue({ code: "custom", path: ["bus", "zmq", "password"], message: "username and password go together (PLAIN auth)", params });
     }
   });
 

@@ -1,3 +1,5 @@
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { PROBE_UUID } from "../../src/cli/check-misp.js";
 import { closedPort, KEY, pumpHeartbeats, runCli, startPeers, tempDir, writeConfig } from "./cli.js";
@@ -90,6 +92,43 @@ describe("misp-enrichd check", () => {
     expect(summary(stdout)).toBe("2 checks failed (subscriber geolocation, subscriber onion-lookup), 1 warning");
   });
 
+  it("fails on a modules.config key the module does not declare, and on a module the server does not offer", async () => {
+    const peers = await startPeers();
+    pumpHeartbeats(peers.publisher);
+    const config = writeConfig(
+      tempDir(),
+      "modules:\n  config:\n    mmdb_lookup:\n      custom_api: http://127.0.0.1:1/\n      db_source_filter: geo-open\n    geoip_cty:\n      local_geolite_db: /var/lib/geoip/GeoLite2-City.mmdb\n",
+    );
+    const { code, stdout } = await runCli(["check", "--config", config, "--bus-timeout", "5"], peers.env);
+    expect(code).toBe(1);
+    expect(checks(stdout).filter((l) => l.includes("modules config"))).toEqual([
+      "✘ modules config: modules.config.mmdb_lookup.custom_api is not a config key of mmdb_lookup; did you mean custom_API? (mmdb_lookup declares custom_API, db_source_filter, max_country_info_qt) — fix: rename or remove the key in modules.config.mmdb_lookup: the module never reads it and falls back to its default",
+      "✘ modules config: modules.config.geoip_cty: the module server offers no module geoip_cty; did you mean geoip_city? — fix: use the module's name as `misp-enrichd modules` lists it, or remove the entry",
+    ]);
+    expect(summary(stdout)).toBe("2 checks failed (modules config), 1 warning");
+
+    const good = writeConfig(tempDir(), "modules:\n  config:\n    mmdb_lookup:\n      custom_API: http://127.0.0.1:1/\n");
+    const passing = await runCli(["check", "--config", good, "--bus-timeout", "5"], peers.env);
+    expect(checks(passing.stdout)).toContain("✔ modules config: every key of mmdb_lookup is one the module declares");
+    expect(passing.code).toBe(0);
+  });
+
+  it("fails when the state folder cannot be created, where run stops with 78", async () => {
+    const peers = await startPeers();
+    pumpHeartbeats(peers.publisher);
+    const file = join(tempDir(), "not-a-folder");
+    writeFileSync(file, "");
+    const env = { ...peers.env, STATE_DIRECTORY: join(file, "state") };
+    const { code, stdout } = await runCli(["check", "--bus-timeout", "5"], env);
+    expect(code).toBe(1);
+    expect(checks(stdout)).toContain(`✘ state: ${file}/state cannot be created: ${file} is not a folder — fix: set state.dir (STATE_DIRECTORY) to a folder path`);
+    expect(summary(stdout)).toBe("1 check failed (state), 1 warning");
+
+    const run = await runCli(["run"], env);
+    expect(run.code).toBe(78);
+    expect(run.stderr).toMatch(/^misp-enrichd: cannot use state file .*not-a-folder\/state\//);
+  });
+
   it("warns that a key outside MISP's host organisation gets global tags, and fails when tagLocality insists on local", async () => {
     const peers = await startPeers({ hostOrgId: 1, orgId: 2 });
     pumpHeartbeats(peers.publisher);
@@ -138,7 +177,7 @@ describe("misp-enrichd check", () => {
     const { code, stdout } = await runCli(["check", "--config", config], {});
     expect(code).toBe(78);
     expect(stdout.trimEnd().split("\n")).toEqual([
-      "✘ config: misp.url must be a URL with scheme http or https",
+      '✘ config: misp.url must be a URL with scheme http or https, got the string "misp.example.org"',
       expect.stringMatching(/^✘ config: bus\.type .*zmq.*kafka/),
       "✘ config: misp.key is required (or misp.keyFile, MISP_KEY, MISP_KEY_FILE)",
       "peers not checked: fix the configuration first",

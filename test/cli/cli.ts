@@ -28,8 +28,10 @@ function baseEnv(): Record<string, string> {
   return env;
 }
 
-export function startCli(args: readonly string[], env: Readonly<Record<string, string>> = {}): CliProcess {
-  const child = spawn(process.execPath, [CLI, ...args], { env: { ...baseEnv(), ...env }, stdio: ["ignore", "pipe", "pipe"] });
+/** `launcher` runs the CLI through another program, e.g. `["/usr/bin/python3", "wrapper.py", "--"]`. */
+export function startCli(args: readonly string[], env: Readonly<Record<string, string>> = {}, launcher: readonly string[] = []): CliProcess {
+  const [command, ...prefix] = [...launcher, process.execPath];
+  const child = spawn(command as string, [...prefix, CLI, ...args], { env: { ...baseEnv(), ...env }, stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   let err = "";
   child.stdout?.setEncoding("utf8").on("data", (c: string) => (out += c));
@@ -51,6 +53,14 @@ export async function runCli(args: readonly string[], env: Readonly<Record<strin
   const cli = startCli(args, env);
   const code = await cli.exited;
   return { code, stdout: cli.stdout(), stderr: cli.stderr() };
+}
+
+/** The JSON log lines among a process's output (pino writes one object per line). */
+export function jsonLines(output: string): Record<string, unknown>[] {
+  return output
+    .split("\n")
+    .filter((l) => l.startsWith("{"))
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
 }
 
 /** Publishes MISP's heartbeat every 50 ms (the subscriber's slow join, a live bus) until the test ends. */

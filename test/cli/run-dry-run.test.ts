@@ -1,12 +1,7 @@
 import { describe, expect, it, vi } from "vitest";
-import { pumpHeartbeats, startCli, startPeers, tempDir, writeConfig } from "./cli.js";
+import { jsonLines as json, pumpHeartbeats, startCli, startPeers, tempDir, writeConfig } from "./cli.js";
 
 const GEOLOCATION_TEMPLATE = "cd6f2238-ba55-4888-82c4-104e6e1acf21";
-const json = (stdout: string): Record<string, unknown>[] =>
-  stdout
-    .split("\n")
-    .filter((l) => l.startsWith("{"))
-    .map((l) => JSON.parse(l) as Record<string, unknown>);
 
 describe("misp-enrichd run --dry-run", () => {
   it("logs the exact REST calls (method, path, body) instead of sending them, with no secret in any line", async () => {

@@ -88,6 +88,62 @@ describe("loadConfig", () => {
     expect(message).not.toContain("\n");
   });
 
+  it("says what each wrongly typed value should be and what it is", () => {
+    const path = tempFile("types.yaml", `misp:\n  url: 5\n  key: ${KEY}\n  timeoutMs: "15000"\n  verifyTls: "no"\n  distribution: 1.5\nbus:\n  zmq: tcp://127.0.0.1:50000\n`);
+    const error = loadError(() => loadConfig({ path, env: {} }));
+    expect(isEnrichdError(error) && error.details.problems).toEqual([
+      "misp.url must be a string, got the number 5",
+      "misp.verifyTls must be true or false, got the string \"no\"",
+      "misp.timeoutMs must be a number, got the string \"15000\"",
+      "misp.distribution must be a whole number, got the number 1.5",
+      "bus.zmq must be a mapping, got the string \"tcp://127.0.0.1:50000\"",
+    ]);
+    expect(error.message).toBe(`invalid configuration: ${(isEnrichdError(error) ? (error.details.problems as string[]) : []).join("; ")}`);
+  });
+
+  it("names the permitted values and the value given for enums, bounds and formats", () => {
+    const path = tempFile("values.yaml", `misp:\n  url: https://m.test\n  key: ${KEY}\n  tagLocality: sometimes\n  commentPrefix: ""\npipeline:\n  concurrency: 0\nbus:\n  kafka:\n    brokers: []\n    ssl: "yes"\nmetrics:\n  listen: localhost\n`);
+    const problems = (loadError(() => loadConfig({ path, env: {} })) as { details?: { problems?: string[] } }).details?.problems;
+    expect(problems).toEqual([
+      "misp.tagLocality must be auto, local or global, got the string \"sometimes\"",
+      "misp.commentPrefix must not be empty",
+      "bus.kafka.brokers must list at least 1 item",
+      "bus.kafka.ssl must be true or false or a mapping, got the string \"yes\"",
+      "pipeline.concurrency must be greater than 0, got the number 0",
+      "metrics.listen must be host:port, got the string \"localhost\"",
+    ]);
+  });
+
+  it("never shows the value of a secret key, only its type", () => {
+    const path = tempFile(
+      "secrets.yaml",
+      "misp:\n  url: https://m.test\n  key: 913572468\nbus:\n  zmq:\n    username: u\n    password: 864213579\n  kafka:\n    brokers: [k:9092]\n    sasl: { mechanism: plain, username: 531, password: 246813579 }\n",
+    );
+    const error = loadError(() => loadConfig({ path, env: {} }));
+    expect(isEnrichdError(error) && error.details.problems).toEqual([
+      "misp.key must be a string, got a number",
+      "bus.zmq.password must be a string, got a number",
+      "bus.kafka.sasl.username must be a string, got a number",
+      "bus.kafka.sasl.password must be a string, got a number",
+    ]);
+    for (const secret of ["913572468", "864213579", "531", "246813579"]) expect(JSON.stringify(error) + error.message).not.toContain(secret);
+  });
+
+  it("suggests the nearest key for an unknown one, or lists the permitted keys", () => {
+    const path = tempFile(
+      "unknown.yaml",
+      `misp:\n  url: https://m.test\n  key: ${KEY}\n  verfyTls: false\n  TimeoutMS: 5\nbus:\n  kafka:\n    brokers: [k:9092]\n    ssl: { cafile: /etc/ca.pem }\nsubscribers:\n  settings:\n    geolocation: { enable: false }\ncolour: blue\n`,
+    );
+    const error = loadError(() => loadConfig({ path, env: {} }));
+    expect(isEnrichdError(error) && error.details.problems).toEqual([
+      "misp.verfyTls is not a key of misp; did you mean verifyTls?",
+      "misp.TimeoutMS is not a key of misp; did you mean timeoutMs?",
+      "bus.kafka.ssl.cafile is not a key of bus.kafka.ssl; did you mean caFile?",
+      "subscribers.settings.geolocation.enable is not a key of subscribers.settings.geolocation; did you mean enabled?",
+      "colour is not a key of the configuration; permitted: misp, bus, modules, pipeline, backfill, subscribers, state, log, metrics, dryRun",
+    ]);
+  });
+
   it("fails clearly on a config file that does not exist when given explicitly", () => {
     const error = loadError(() => loadConfig({ path: "/nonexistent/enrichd.yaml", env: {} }));
     expect(error.message).toMatch(/^invalid configuration: cannot read config file \/nonexistent\/enrichd\.yaml/);

@@ -38,6 +38,18 @@ describe("misp-enrichd run: configuration errors", () => {
     expect(stderr).not.toContain(key);
   });
 
+  it("says what a wrongly typed value should be and what it is, on that one line, never a secret's value", () => {
+    const dir = mkdtempSync(join(tmpdir(), "enrichd-cli-"));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+    const path = join(dir, "config.yaml");
+    writeFileSync(path, "misp:\n  url: 5\n  key: 31415926535\n  timeoutMs: \"15000\"\n  verfyTls: no\n");
+    const { status, stderr } = run(["run", "--config", path], {});
+    expect(status).toBe(78);
+    expect(stderr).toBe(
+      "misp-enrichd: invalid configuration: misp.url must be a string, got the number 5; misp.key must be a string, got a number; misp.timeoutMs must be a number, got the string \"15000\"; misp.verfyTls is not a key of misp; did you mean verifyTls?\n",
+    );
+  });
+
   it("stops with one line when a subscriber option is unknown", () => {
     const dir = mkdtempSync(join(tmpdir(), "enrichd-cli-"));
     onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
