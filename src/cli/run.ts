@@ -4,7 +4,8 @@
 import { createApp } from "../app.js";
 import { errorMessage, isEnrichdError } from "../errors.js";
 import { startMetricsServer } from "../metrics/server.js";
-import { fail, loadConfigOrExit, loggerFor, VERSION, type CommonOptions } from "./common.js";
+import { VERSION } from "../version.js";
+import { fail, loadConfigOrExit, loggerFor, type CommonOptions } from "./common.js";
 
 export interface RunOptions extends CommonOptions {
   readonly dryRun?: boolean;

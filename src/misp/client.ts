@@ -1,9 +1,10 @@
 // The MISP REST client (misp-contract/rest.md): one method per call the daemon makes, each answer
 // narrowed before it leaves this file. Transport, timeouts, dry-run and error mapping live in http.ts.
 
+import { isRecord } from "../json.js";
 import { createMispHttp, type MispHttpOptions } from "./http.js";
 import { isDuplicateUuid } from "./misp-errors.js";
-import { flag, int, isObject, list, narrowAttribute, narrowEventSummary, optText, record, text } from "./narrow.js";
+import { flag, int, list, narrowAttribute, narrowEventSummary, optText, record, text } from "./narrow.js";
 import type { AttributeToWrite, CreateOutcome, MispClient, MispSelf, ObjectToWrite } from "./types.js";
 
 export type MispClientOptions = MispHttpOptions;
@@ -64,7 +65,7 @@ export function createMispClient(options: MispClientOptions): MispClient {
       const me = record(body, "users/view answer");
       const user = record(me.User, "User");
       const role = record(me.Role, "Role");
-      const org = isObject(me.Organisation) ? me.Organisation : {};
+      const org = isRecord(me.Organisation) ? me.Organisation : {};
       const self: MispSelf = {
         userId: int(user.id, "User.id"),
         email: optText(user.email),
@@ -87,7 +88,7 @@ export function createMispClient(options: MispClientOptions): MispClient {
       const { body } = await http.send({ method: "GET", path: `/attributes/view/${seg(idOrUuid)}`, endpoint: "attributes/view" }, signal);
       const raw = record(record(body, "attributes/view answer").Attribute, "Attribute");
       const attribute = narrowAttribute(raw);
-      const eventUuid = typeof raw.event_uuid === "string" ? raw.event_uuid : isObject(raw.Event) && typeof raw.Event.uuid === "string" ? raw.Event.uuid : undefined;
+      const eventUuid = typeof raw.event_uuid === "string" ? raw.event_uuid : isRecord(raw.Event) && typeof raw.Event.uuid === "string" ? raw.Event.uuid : undefined;
       return eventUuid === undefined ? { attribute } : { attribute, eventUuid: eventUuid.toLowerCase() };
     },
 
@@ -136,7 +137,7 @@ export function createMispClient(options: MispClientOptions): MispClient {
       const path = "/tags/attachTagToObject";
       const answer = await http.send({ method: "POST", path, endpoint: "tags/attachTagToObject", body, write: true }, signal);
       // Some tags attached, some refused: MISP answers 200 and appends the reasons to the message.
-      const message = isObject(answer.body) && typeof answer.body.message === "string" ? answer.body.message : "";
+      const message = isRecord(answer.body) && typeof answer.body.message === "string" ? answer.body.message : "";
       const failed = /Failed to attach \d+ tags?\. Reasons: .*/s.exec(message);
       if (failed) options.logger.warn({ targetUuid, tags, reasons: failed[0] }, "misp attached only some tags");
     },
@@ -168,7 +169,7 @@ export function createMispClient(options: MispClientOptions): MispClient {
         const raw = record(row, "Attribute");
         const attribute = narrowAttribute(raw);
         const eventUuid = typeof raw.event_uuid === "string" ? raw.event_uuid : undefined;
-        if (!isObject(raw.Event)) return { attribute };
+        if (!isRecord(raw.Event)) return { attribute };
         return { attribute, event: narrowEventSummary(raw.Event, eventUuid) };
       });
     },

@@ -9,9 +9,9 @@ import { EnrichdError } from "../errors.js";
 import type { Logger } from "../log.js";
 import type { Metrics } from "../metrics/metrics.js";
 import { errorForStatus, errorsText } from "./misp-errors.js";
-import { isObject } from "./narrow.js";
+import { isRecord } from "../json.js";
 import type { HttpMethod, RestCall } from "./types.js";
-import { packageVersion } from "./version.js";
+import { VERSION } from "../version.js";
 
 export interface MispHttpOptions {
   readonly url: string;
@@ -66,7 +66,7 @@ export function createMispHttp(options: MispHttpOptions): MispHttp {
   const timeoutMs = options.timeoutMs ?? 15_000;
   const key = options.key;
   const prefix = options.requestIdPrefix ?? "misp-enrichd";
-  const userAgent = options.userAgent ?? `misp-enrichd/${packageVersion()}`;
+  const userAgent = options.userAgent ?? `misp-enrichd/${VERSION}`;
   const owned = options.dispatcher === undefined;
   const ca = options.ca ?? (options.caFile ? readFileSync(options.caFile, "utf8") : undefined);
   const dispatcher =
@@ -161,7 +161,7 @@ export function createMispHttp(options: MispHttpOptions): MispHttp {
         );
       }
       // Legacy endpoints answer 200 with {"saved": false, "errors": …} (rest.md §0.4).
-      if (isObject(body) && body.saved === false) {
+      if (isRecord(body) && body.saved === false) {
         count(req.endpoint, "rejected");
         throw scrub(
           new EnrichdError("ENRICHD_MISP_REJECTED", `MISP refused ${req.method} ${req.path}: ${errorsText(body.errors)}`, {

@@ -3,7 +3,7 @@
 // Predicates below recognise the few refusals the client and writer handle rather than raise.
 
 import { EnrichdError, type ErrorCode } from "../errors.js";
-import { isObject } from "./narrow.js";
+import { isRecord } from "../json.js";
 import type { HttpMethod } from "./types.js";
 
 export interface CallFacts {
@@ -39,7 +39,7 @@ export interface MispFailure {
 }
 
 export function readFailure(body: unknown): MispFailure {
-  if (!isObject(body)) return {};
+  if (!isRecord(body)) return {};
   const out: { name?: string; message?: string; errors?: unknown } = {};
   if (typeof body.name === "string") out.name = unescapeHtml(body.name);
   if (typeof body.message === "string") out.message = unescapeHtml(body.message);

@@ -3,9 +3,10 @@
 // here. decode/ owns the same job for bus payloads; this is the REST side's own small copy.
 
 import { EnrichdError } from "../errors.js";
+import { isRecord } from "../json.js";
 import type { Attribute, EventSummary, Tag } from "../decode/types.js";
 
-export type JsonObject = Record<string, unknown>;
+export type JsonObject = Readonly<Record<string, unknown>>;
 
 function invalid(what: string, value: unknown): EnrichdError {
   const shown = typeof value === "string" ? value.slice(0, 80) : typeof value;
@@ -14,12 +15,9 @@ function invalid(what: string, value: unknown): EnrichdError {
   });
 }
 
-export function isObject(value: unknown): value is JsonObject {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
 
 export function record(value: unknown, what: string): JsonObject {
-  if (!isObject(value)) throw invalid(what, value);
+  if (!isRecord(value)) throw invalid(what, value);
   return value;
 }
 
@@ -111,7 +109,7 @@ export function narrowAttribute(value: unknown): Attribute {
  */
 export function narrowEventSummary(value: unknown, uuidFallback?: string): EventSummary {
   const e = record(value, "Event");
-  const orgc = isObject(e.Orgc) ? e.Orgc : undefined;
+  const orgc = isRecord(e.Orgc) ? e.Orgc : undefined;
   const summary: { -readonly [K in keyof EventSummary]: EventSummary[K] } = {
     id: int(e.id, "Event.id"),
     uuid: text(e.uuid ?? uuidFallback, "Event.uuid").toLowerCase(),

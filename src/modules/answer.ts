@@ -3,7 +3,7 @@
 // only for bodies it could not parse: so the body is parsed whatever the Content-Type says.
 
 import { EnrichdError } from "../errors.js";
-import { isRecord } from "./narrow.js";
+import { isRecord } from "../json.js";
 import type { HttpAnswer } from "./transport.js";
 
 /** What the server says when its own wait (`timeout` in the body) ran out. */

@@ -4,7 +4,7 @@
 
 import { EnrichdError } from "../errors.js";
 import type { Logger } from "../log.js";
-import { describeKind, isRecord } from "./narrow.js";
+import { describeKind, isRecord } from "../json.js";
 import type { ModuleDescriptor } from "./types.js";
 
 /** Throws ENRICHD_MODULE_RESPONSE_INVALID when the body is not a JSON array. */

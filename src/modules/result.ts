@@ -8,7 +8,7 @@
 // - EventReport, event-level Tag and Galaxy are not modelled and are ignored.
 
 import { EnrichdError } from "../errors.js";
-import { describeKind, isRecord } from "./narrow.js";
+import { describeKind, isRecord } from "../json.js";
 import type { ModuleFormat, ModuleResult, ResultAttribute, ResultObject, ResultReference } from "./types.js";
 
 /** The attribute that was sent, to recognise its echo. */
