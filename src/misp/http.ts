@@ -11,6 +11,7 @@ import type { Metrics } from "../metrics/metrics.js";
 import { errorForStatus, errorsText } from "./misp-errors.js";
 import { isRecord } from "../json.js";
 import type { HttpMethod, RestCall } from "./types.js";
+import { parseRetryAfter } from "../retry-delay.js";
 import { VERSION } from "../version.js";
 
 export interface MispHttpOptions {
@@ -122,6 +123,7 @@ export function createMispHttp(options: MispHttpOptions): MispHttp {
     let status: number;
     let text: string;
     let location: string | undefined;
+    let retryAfterMs: number | undefined;
     try {
       const res = await request(`${baseUrl}${req.path}`, {
         method: req.method,
@@ -133,6 +135,7 @@ export function createMispHttp(options: MispHttpOptions): MispHttp {
       status = res.statusCode;
       const loc = res.headers.location;
       location = Array.isArray(loc) ? loc[0] : loc;
+      retryAfterMs = parseRetryAfter(res.headers["retry-after"]);
       text = await res.body.text();
     } catch (error) {
       if (signal?.aborted) {
@@ -178,7 +181,7 @@ export function createMispHttp(options: MispHttpOptions): MispHttp {
       count(req.endpoint, tolerated);
       return { status, body: parsed, outcome: tolerated };
     }
-    const error = scrub(errorForStatus(req, status, parsed, location));
+    const error = scrub(errorForStatus(req, status, parsed, { ...(location ? { location } : {}), ...(retryAfterMs === undefined ? {} : { retryAfterMs }) }));
     count(req.endpoint, outcomeOf(error.code));
     throw error;
   }

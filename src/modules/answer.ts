@@ -20,7 +20,7 @@ export function interpretQueryAnswer(answer: HttpAnswer, ctx: AnswerContext): un
   const details: Record<string, unknown> = { module: ctx.module, attributeType: ctx.attributeType, value: ctx.value };
   if (answer.status >= 500 || answer.status === 429) {
     throw new EnrichdError("ENRICHD_MODULE_UNAVAILABLE", `misp-modules answered HTTP ${answer.status} for module ${ctx.module}`, {
-      details: { ...details, status: answer.status, body: snippet(answer.text) },
+      details: { ...details, status: answer.status, body: snippet(answer.text), ...retryAfter(answer) },
     });
   }
   if (answer.status !== 200) {
@@ -48,6 +48,11 @@ export function interpretQueryAnswer(answer: HttpAnswer, ctx: AnswerContext): un
     });
   }
   return body;
+}
+
+/** `details.retryAfterMs` when a 429 or 503 said when to come back. */
+export function retryAfter(answer: HttpAnswer): { retryAfterMs?: number } {
+  return (answer.status === 429 || answer.status === 503) && answer.retryAfterMs !== undefined ? { retryAfterMs: answer.retryAfterMs } : {};
 }
 
 const NOT_JSON = Symbol("not JSON");

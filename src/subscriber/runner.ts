@@ -2,11 +2,12 @@
 // backoff for retriable errors only, then the disk spool; permanent failures go to the dead-letter
 // file. It never throws, so one failing subscriber never stops another or the bus.
 
-import { setTimeout as sleep } from "node:timers/promises";
+import { setTimeout as wait } from "node:timers/promises";
 import type { BusFrame, MispMessage } from "../decode/types.js";
 import { errorCode, errorMessage, isEnrichdError, isRetriable } from "../errors.js";
 import type { Logger } from "../log.js";
 import type { Metrics } from "../metrics/metrics.js";
+import { retryAfterOf, retryDelayMs } from "../retry-delay.js";
 import type { DeadLetterBox } from "../state/dead-letter.js";
 import type { PersistentSet } from "../state/persistent-set.js";
 import type { Spool } from "../state/spool.js";
@@ -33,6 +34,8 @@ export interface HandlerRunnerOptions {
    * upstream, instead of relying on MISP's duplicate-uuid refusal alone.
    */
   readonly handled?: PersistentSet;
+  /** Waits between attempts; tests pass their own to see the delays without waiting them. */
+  readonly sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
 }
 
 export interface HandlerRunner {
@@ -66,10 +69,8 @@ export function messageBindings(message: MispMessage): Record<string, unknown> {
 export function createHandlerRunner(options: HandlerRunnerOptions): HandlerRunner {
   const { metrics } = options;
 
-  function backoff(attempt: number): number {
-    const base = Math.min(options.retryMaxDelayMs, options.retryInitialDelayMs * 2 ** (attempt - 1));
-    return Math.round(base / 2 + Math.random() * (base / 2));
-  }
+  const delays = { initialMs: options.retryInitialDelayMs, maxMs: options.retryMaxDelayMs };
+  const sleep = options.sleep ?? ((ms: number, signal: AbortSignal) => wait(ms, undefined, { signal }).catch(() => undefined));
 
   return {
     async run(handler, message, frame, { respool = true } = {}) {
@@ -121,10 +122,12 @@ export function createHandlerRunner(options: HandlerRunnerOptions): HandlerRunne
           const retriable = isRetriable(error) || (signal.aborted && !options.shutdown.aborted);
           if (!retriable) break;
           if (attempt < options.retryAttempts && !options.shutdown.aborted) {
-            const delay = backoff(attempt);
+            // At least what the server asked for (Retry-After), never more than the longest delay.
+            const retryAfterMs = retryAfterOf(error);
+            const delay = retryDelayMs(attempt, delays, retryAfterMs === undefined ? {} : { retryAfterMs });
             metrics.inc("misp_enrichd_retries_total", { subscriber: sub });
             log.warn({ code: errorCode(error), err: errorMessage(error), attempt, retryInMs: delay }, "handler failed, will retry");
-            await sleep(delay, undefined, { signal: options.shutdown }).catch(() => undefined);
+            await sleep(delay, options.shutdown);
           }
         }
       }

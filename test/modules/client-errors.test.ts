@@ -52,6 +52,18 @@ describe("modules client: what a /query answer means", () => {
     expect(metrics.get(MODULE_QUERIES_METRIC, { module: "mmdb_lookup", outcome: "unavailable" })).toBe(1);
   });
 
+  it("carries a 429's or 503's Retry-After as details.retryAfterMs, and no other status's", async () => {
+    for (const [status, expected] of [[429, 2_000], [503, 2_000], [500, undefined]] as const) {
+      const server = await startModuleServer((_req, res) => {
+        res.writeHead(status, { "Content-Type": "text/html; charset=UTF-8", "Retry-After": "2" });
+        res.end("busy");
+      });
+      const { client } = makeClient(server.url);
+      const error = await rejectionOf(client.query("mmdb_lookup", makeAttribute()));
+      expect([error.code, error.details.retryAfterMs]).toEqual(["ENRICHD_MODULE_UNAVAILABLE", expected]);
+    }
+  });
+
   it("turns an unparseable 200 into ENRICHD_MODULE_RESPONSE_INVALID", async () => {
     const server = await answering(200, "<html>surprise</html>");
     const { client } = makeClient(server.url);
