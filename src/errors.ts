@@ -69,12 +69,11 @@ export function isEnrichdError(error: unknown): error is EnrichdError {
 
 /**
  * The retry verdict for anything a handler may throw. Programming errors (TypeError and friends)
- * and errors without a code are never retried: retrying cannot fix them.
+ * and errors without a code, an AbortError among them, are never retried: retrying cannot fix them.
+ * (The handler runner retries a handler that its own timeout aborted; that is its decision.)
  */
 export function isRetriable(error: unknown): boolean {
-  if (isEnrichdError(error)) return error.retriable;
-  if (error instanceof Error && error.name === "AbortError") return false;
-  return false;
+  return isEnrichdError(error) && error.retriable;
 }
 
 /** A code for the log line and the counters, whatever was thrown. */

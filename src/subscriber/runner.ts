@@ -97,9 +97,12 @@ export function createHandlerRunner(options: HandlerRunnerOptions): HandlerRunne
       let attempt = 0;
       while (attempt < options.retryAttempts && !options.shutdown.aborted) {
         attempt++;
+        // Held in its own variable, used below: Node lets a timeout signal that only AbortSignal.any
+        // refers to be garbage-collected, and the handler's deadline with it.
+        const deadline = AbortSignal.timeout(options.handlerTimeoutMs);
         const signal = AbortSignal.any([
           options.shutdown,
-          AbortSignal.timeout(options.handlerTimeoutMs),
+          deadline,
           // A rebalance hands the frame to another consumer: stop rather than do it twice.
           ...(frame.revoked ? [frame.revoked] : []),
         ]);
@@ -119,7 +122,7 @@ export function createHandlerRunner(options: HandlerRunnerOptions): HandlerRunne
           }
           lastError = error;
           // A timeout of our own making is worth another try; a shutdown is not.
-          const retriable = isRetriable(error) || (signal.aborted && !options.shutdown.aborted);
+          const retriable = isRetriable(error) || (deadline.aborted && !options.shutdown.aborted);
           if (!retriable) break;
           if (attempt < options.retryAttempts && !options.shutdown.aborted) {
             // At least what the server asked for (Retry-After), never more than the longest delay.
