@@ -4,6 +4,7 @@
 
 import { EnrichdError } from "../errors.js";
 import { isRecord } from "../json.js";
+import { isNothingFound } from "./nothing-found.js";
 import type { HttpAnswer } from "./transport.js";
 
 /** What the server says when its own wait (`timeout` in the body) ran out. */
@@ -42,6 +43,11 @@ export function interpretQueryAnswer(answer: HttpAnswer, ctx: AnswerContext): un
     const message = typeof body.error === "string" ? body.error : JSON.stringify(body.error);
     if (message === SERVER_TIMEOUT) {
       throw new EnrichdError("ENRICHD_MODULE_TIMEOUT", `module ${ctx.module} ran out of the server's time`, { details });
+    }
+    if (isNothingFound(ctx.module, message)) {
+      throw new EnrichdError("ENRICHD_MODULE_NOTHING_FOUND", `module ${ctx.module} found nothing for ${ctx.value}: ${message}`, {
+        details: { ...details, moduleMessage: message },
+      });
     }
     throw new EnrichdError("ENRICHD_MODULE_ERROR", `module ${ctx.module} failed: ${message}`, {
       details: { ...details, moduleMessage: message },

@@ -36,6 +36,7 @@ const OUTCOMES: Partial<Record<ErrorCode, string>> = {
   ENRICHD_MODULE_TIMEOUT: "timeout",
   ENRICHD_MODULE_UNAVAILABLE: "unavailable",
   ENRICHD_MODULE_ERROR: "error",
+  ENRICHD_MODULE_NOTHING_FOUND: "nothing_found",
   ENRICHD_MODULE_MISSING: "missing",
   ENRICHD_MODULE_RESPONSE_INVALID: "invalid",
 };

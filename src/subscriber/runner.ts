@@ -29,9 +29,10 @@ export interface HandlerRunnerOptions {
   /** Aborted when the daemon stops: handlers end, their work is spooled. */
   readonly shutdown: AbortSignal;
   /**
-   * `<subscriber>|<attribute uuid>` of attribute adds already handled: a redelivery (Kafka after a
-   * crash or rebalance, a backfill overlap) skips the module query, which may cost a rate-limited
-   * upstream, instead of relying on MISP's duplicate-uuid refusal alone.
+   * `<subscriber>|<attribute uuid>` of attribute adds whose handler ended for good (done, skipped,
+   * or dead-lettered for a reason a retry cannot change): a redelivery (Kafka after a crash or
+   * rebalance, a backfill overlap, the next start's backfill) skips the module query, which may cost a
+   * rate-limited upstream, instead of relying on MISP's duplicate-uuid refusal alone.
    */
   readonly handled?: PersistentSet;
   /** Waits between attempts; tests pass their own to see the delays without waiting them. */
@@ -120,6 +121,11 @@ export function createHandlerRunner(options: HandlerRunnerOptions): HandlerRunne
             log.info("handler stopped: a rebalance handed its message to another consumer");
             return count("revoked");
           }
+          if (errorCode(error) === "ENRICHD_MODULE_NOTHING_FOUND") {
+            // An empty lookup is an answer: skipped with the module's words, and remembered.
+            log.info({ reason: errorMessage(error) }, "message skipped");
+            return remember("skipped");
+          }
           lastError = error;
           // A timeout of our own making is worth another try; a shutdown is not.
           const retriable = isRetriable(error) || (deadline.aborted && !options.shutdown.aborted);
@@ -172,7 +178,8 @@ export function createHandlerRunner(options: HandlerRunnerOptions): HandlerRunne
       } catch (error) {
         log.error({ err: errorMessage(error), file: options.deadLetters.file }, "dead-letter file write failed");
       }
-      return count("dead-lettered");
+      // A permanent failure is an answer too: the next redelivery or backfill would only repeat it.
+      return retriable ? count("dead-lettered") : remember("dead-lettered");
     },
   };
 }

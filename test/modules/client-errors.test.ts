@@ -37,6 +37,15 @@ describe("modules client: what a /query answer means", () => {
     expect(error.details).toMatchObject({ module: "mmdb_lookup", attributeType: "ip-dst", value: "8.8.4.4" });
   });
 
+  it("turns a module's 'nothing found' into ENRICHD_MODULE_NOTHING_FOUND, with the module's words", async () => {
+    const server = await answering(200, '{"error":"NXDOMAIN"}');
+    const { client, metrics } = makeClient(server.url);
+    const error = await rejectionOf(client.query("dns", makeAttribute({ type: "hostname", value: "nowhere.example" })));
+    expect([error.code, error.retriable, error.message]).toEqual(["ENRICHD_MODULE_NOTHING_FOUND", false, "module dns found nothing for nowhere.example: NXDOMAIN"]);
+    expect(error.details).toMatchObject({ module: "dns", value: "nowhere.example", moduleMessage: "NXDOMAIN" });
+    expect(metrics.get(MODULE_QUERIES_METRIC, { module: "dns", outcome: "nothing_found" })).toBe(1);
+  });
+
   it("turns a bare false into ENRICHD_MODULE_ERROR", async () => {
     const server = await answering(200, "false");
     const { client } = makeClient(server.url);
