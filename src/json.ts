@@ -13,5 +13,12 @@ export function describeKind(value: unknown): string {
   if (value === null) return "null";
   if (Array.isArray(value)) return "an array";
   if (value === undefined) return "missing";
-  return `a ${typeof value}`;
+  return typeof value === "object" ? "an object" : `a ${typeof value}`;
+}
+
+/** `a string "abc"`, `a number 7`, `null`, `an object`…: what was found, for an error message. */
+export function describeValue(value: unknown): string {
+  if (typeof value === "string") return `a string ${JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}…` : value)}`;
+  if (typeof value === "number" || typeof value === "boolean") return `a ${typeof value} ${String(value)}`;
+  return describeKind(value);
 }
