@@ -2,17 +2,7 @@
 // kafkajs logs go through our pino logger, one level quieter than kafkajs rates them: its
 // "errors" during a broker restart or a rebalance are retried by kafkajs itself.
 
-import {
-  KafkaJSError,
-  KafkaJSGroupCoordinatorNotFound,
-  KafkaJSNumberOfRetriesExceeded,
-  KafkaJSTimeout,
-  logLevel,
-  type KafkaConfig,
-  type LogEntry,
-  type RetryOptions,
-  type SASLOptions,
-} from "kafkajs";
+import kafkajs, { logLevel, type KafkaConfig, type LogEntry, type RetryOptions, type SASLOptions } from "kafkajs";
 import type { MessageKind } from "../decode/types.js";
 import { EnrichdError } from "../errors.js";
 import type { Logger } from "../log.js";
@@ -136,6 +126,9 @@ function kafkajsLogEntry(logger: Logger): (entry: LogEntry) => void {
  * not found belong to a broker that is starting: another consumer will do. (kafkajs itself retries a
  * rebalance, wrapped in a retriable error.)
  */
+// kafkajs spreads its error classes into module.exports, which Node's ESM import cannot name.
+const { KafkaJSError, KafkaJSGroupCoordinatorNotFound, KafkaJSNumberOfRetriesExceeded, KafkaJSTimeout } = kafkajs;
+
 export function isPermanentKafkaError(error: unknown): boolean {
   let original: unknown = error;
   for (let depth = 0; depth < 8; depth += 1) {
