@@ -12,6 +12,7 @@ export const ERROR_CODES = {
   ENRICHD_MODULE_UNAVAILABLE: { retriable: true, summary: "the misp-modules server could not be reached or answered 5xx" },
   ENRICHD_MODULE_TIMEOUT: { retriable: true, summary: "a module query exceeded its timeout" },
   ENRICHD_MODULE_ERROR: { retriable: false, summary: "a module answered {\"error\": ...} or a bare false" },
+  ENRICHD_MODULE_NOTHING_FOUND: { retriable: false, summary: "a module found nothing for the value (e.g. dns NXDOMAIN): the message is skipped, not dead-lettered" },
   ENRICHD_MODULE_MISSING: { retriable: false, summary: "the module server does not offer the module, or not for that type" },
   ENRICHD_MODULE_RESPONSE_INVALID: { retriable: false, summary: "a module answer could not be understood" },
   ENRICHD_MISP_UNAVAILABLE: { retriable: true, summary: "MISP could not be reached, timed out, or answered 429/5xx" },
@@ -69,12 +70,11 @@ export function isEnrichdError(error: unknown): error is EnrichdError {
 
 /**
  * The retry verdict for anything a handler may throw. Programming errors (TypeError and friends)
- * and errors without a code are never retried: retrying cannot fix them.
+ * and errors without a code, an AbortError among them, are never retried: retrying cannot fix them.
+ * (The handler runner retries a handler that its own timeout aborted; that is its decision.)
  */
 export function isRetriable(error: unknown): boolean {
-  if (isEnrichdError(error)) return error.retriable;
-  if (error instanceof Error && error.name === "AbortError") return false;
-  return false;
+  return isEnrichdError(error) && error.retriable;
 }
 
 /** A code for the log line and the counters, whatever was thrown. */

@@ -3,9 +3,6 @@
 // attributes, standalone or inside their objects, are enriched once; the daemon's own are not.
 import { defineSubscriber, isEnrichdError } from "../src/index.js";
 
-// onion_lookup crashes on the upstream's `{}` for an unknown onion: the server's generic error.
-const NOT_FOUND = /Something went wrong/i;
-
 export default defineSubscriber({
   options: { module: "onion_lookup", types: ["onion-address"] },
   modules: (o) => [{ module: o.module, types: o.types }],
@@ -15,7 +12,8 @@ export default defineSubscriber({
       try {
         result = await ctx.modules.query(opts.module, ctx.attribute);
       } catch (error) {
-        if (isEnrichdError(error) && error.code === "ENRICHD_MODULE_ERROR" && NOT_FOUND.test(error.message)) {
+        // onion_lookup crashes on the upstream's `{}` for an unknown onion; the client reads that as "nothing found".
+        if (isEnrichdError(error) && error.code === "ENRICHD_MODULE_NOTHING_FOUND") {
           return ctx.skip("onion not known to onion-lookup");
         }
         throw error;

@@ -2,7 +2,7 @@
 // kafkajs logs go through our pino logger, one level quieter than kafkajs rates them: its
 // "errors" during a broker restart or a rebalance are retried by kafkajs itself.
 
-import { logLevel, type KafkaConfig, type LogEntry, type RetryOptions, type SASLOptions } from "kafkajs";
+import kafkajs, { logLevel, type KafkaConfig, type LogEntry, type RetryOptions, type SASLOptions } from "kafkajs";
 import type { MessageKind } from "../decode/types.js";
 import { EnrichdError } from "../errors.js";
 import type { Logger } from "../log.js";
@@ -118,20 +118,26 @@ function kafkajsLogEntry(logger: Logger): (entry: LogEntry) => void {
   };
 }
 
-const PERMANENT_NAMES = new Set(["KafkaJSSASLAuthenticationError", "KafkaJSNotImplemented", "KafkaJSServerDoesNotSupportApiKey"]);
-const PERMANENT_TYPES = new Set(["UNSUPPORTED_VERSION", "SASL_AUTHENTICATION_FAILED", "UNSUPPORTED_SASL_MECHANISM", "ILLEGAL_SASL_STATE"]);
-
 /**
- * Errors that no reconnect can fix: refused credentials or permissions, a protocol the broker no
- * longer speaks. Anything else (connections, coordinators, timeouts) is worth another consumer.
+ * Errors that no reconnect can fix: refused credentials or permissions, a protocol the broker does not
+ * speak. kafkajs judges every error it raises (`retriable`) and wraps one it gave up on, keeping the
+ * original as `cause`; so the original decides, as it does for kafkajs's own consumer restarts. Among
+ * the non-retriable ones, kafkajs's own waits that ran out (a lock, a request) and a group coordinator
+ * not found belong to a broker that is starting: another consumer will do. (kafkajs itself retries a
+ * rebalance, wrapped in a retriable error.)
  */
+// kafkajs spreads its error classes into module.exports, which Node's ESM import cannot name.
+const { KafkaJSError, KafkaJSGroupCoordinatorNotFound, KafkaJSNumberOfRetriesExceeded, KafkaJSTimeout } = kafkajs;
+
 export function isPermanentKafkaError(error: unknown): boolean {
-  let current: unknown = error;
-  for (let depth = 0; depth < 8 && typeof current === "object" && current !== null; depth += 1) {
-    const { name, type, cause } = current as { name?: unknown; type?: unknown; cause?: unknown };
-    if (typeof name === "string" && PERMANENT_NAMES.has(name)) return true;
-    if (typeof type === "string" && (PERMANENT_TYPES.has(type) || type.endsWith("_AUTHORIZATION_FAILED"))) return true;
-    current = cause;
+  let original: unknown = error;
+  for (let depth = 0; depth < 8; depth += 1) {
+    // Retries ran out on something kafkajs found worth retrying: the broker may come back.
+    if (original instanceof KafkaJSNumberOfRetriesExceeded) return false;
+    const cause = original instanceof Error ? original.cause : undefined;
+    if (cause === undefined || cause === original) break;
+    original = cause;
   }
-  return false;
+  if (!(original instanceof KafkaJSError) || original.retriable) return false;
+  return !(original instanceof KafkaJSTimeout || original instanceof KafkaJSGroupCoordinatorNotFound);
 }

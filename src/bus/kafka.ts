@@ -7,6 +7,7 @@
 import { Kafka, type Consumer } from "kafkajs";
 import type { MessageKind } from "../decode/types.js";
 import { EnrichdError } from "../errors.js";
+import { retryDelayMs } from "../retry-delay.js";
 import type { Bus, BusStatus, FrameSink } from "./types.js";
 import { createKafkaCommitter } from "./kafka-commit.js";
 import { describeKafka, isPermanentKafkaError, kafkaRetry, resolveKafkaBusOptions, toKafkaConfig, type KafkaBusOptions } from "./kafka-config.js";
@@ -148,7 +149,7 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
     }
   };
 
-  const backoffMs = (attempt: number): number => Math.min(opts.retryInitialMs * 2 ** attempt, opts.retryMaxMs);
+  const delays = { initialMs: opts.retryInitialMs, maxMs: opts.retryMaxMs };
 
   /** Sleeps `ms`, but wakes at once when intake stops or a consumer crashed for good. */
   const rest = (ms: number): Promise<unknown> => settlesWithin(Promise.race([intakeStopped.promise, wake.promise]), ms);
@@ -157,7 +158,7 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
   const supervise = async (wanted: readonly string[], sink: FrameSink): Promise<void> => {
     let failures = 0;
     while (!closing) {
-      if (crashes > 0) await settlesWithin(intakeStopped.promise, backoffMs(crashes - 1));
+      if (crashes > 0) await settlesWithin(intakeStopped.promise, retryDelayMs(crashes, delays));
       if (closing) return;
       wake = deferred();
       let missing: string[];
@@ -174,7 +175,7 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
           fail(new EnrichdError("ENRICHD_BUS_FAILED", `Kafka refused us: ${(error as Error).message}`, { cause: error, retriable: false }));
           return;
         }
-        const retryInMs = backoffMs(failures++);
+        const retryInMs = retryDelayMs(++failures, delays);
         log.warn({ err: error, retryInMs }, "kafka unreachable; retrying");
         await rest(retryInMs);
         continue;

@@ -2,7 +2,6 @@
 // as `run` loads them, and writing to stdout without ignoring backpressure.
 
 import { once } from "node:events";
-import { createRequire } from "node:module";
 import type { DestinationStream, LevelWithSilent } from "pino";
 import pretty from "pino-pretty";
 import { collectSecrets, loadConfig } from "../config/load.js";
@@ -15,8 +14,6 @@ import { BUILTIN_SUBSCRIBERS_DIR, loadSubscribers, type LoadedSubscriber } from 
 export const EXIT_CONFIG = 78;
 /** A check failed, a peer was unreachable, or replayed work was dead-lettered. */
 export const EXIT_FAILURE = 1;
-
-export const VERSION: string = (createRequire(import.meta.url)("../../../package.json") as { version: string }).version;
 
 export interface CommonOptions {
   readonly config?: string;

@@ -2,8 +2,8 @@
 // misp-enrichd's command line: one verb per file.
 
 import { Command, Option } from "commander";
+import { VERSION } from "../version.js";
 import { checkCommand } from "./check.js";
-import { VERSION } from "./common.js";
 import { modulesCommand } from "./modules.js";
 import { replayCommand } from "./replay.js";
 import { runCommand } from "./run.js";

@@ -7,7 +7,8 @@ import { createApp } from "../app.js";
 import { errorMessage, isEnrichdError } from "../errors.js";
 import { startMetricsServer } from "../metrics/server.js";
 import { judgeModuleConfig } from "../modules/declared-config.js";
-import { fail, loadConfigOrExit, loggerFor, VERSION, type CommonOptions } from "./common.js";
+import { VERSION } from "../version.js";
+import { fail, loadConfigOrExit, loggerFor, type CommonOptions } from "./common.js";
 
 export interface RunOptions extends CommonOptions {
   readonly dryRun?: boolean;

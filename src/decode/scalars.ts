@@ -3,14 +3,11 @@
 // (pubsub.md §4). Every failure names the topic, the field path and the bad value.
 
 import { EnrichdError } from "../errors.js";
+import { isRecord, type JsonRecord } from "../json.js";
 
-export type JsonRecord = Readonly<Record<string, unknown>>;
+export { isRecord, type JsonRecord };
 
 const INTEGER = /^-?\d{1,16}$/;
-
-export function isRecord(value: unknown): value is JsonRecord {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
 
 /** The error for a field that is missing or of the wrong shape. */
 export function invalidField(topic: string, field: string, value: unknown, expected: string): EnrichdError {

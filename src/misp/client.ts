@@ -1,9 +1,10 @@
 // The MISP REST client (misp-contract/rest.md): one method per call the daemon makes, each answer
 // narrowed before it leaves this file. Transport, timeouts, dry-run and error mapping live in http.ts.
 
+import { isRecord } from "../json.js";
 import { createMispHttp, type MispHttpOptions } from "./http.js";
 import { isDuplicateUuid } from "./misp-errors.js";
-import { flag, int, isObject, list, narrowAttribute, narrowEventSummary, optText, record, text } from "./narrow.js";
+import { attributeViewAnswer, eventReferencesAnswer, parseAnswer, restSearchAnswer, selfAnswer, versionAnswer } from "./answers.js";
 import type { AttributeToWrite, CreateOutcome, MispClient, MispSelf, ObjectToWrite } from "./types.js";
 
 export type MispClientOptions = MispHttpOptions;
@@ -54,30 +55,27 @@ export function createMispClient(options: MispClientOptions): MispClient {
 
     async getVersion(signal) {
       const { body } = await http.send({ method: "GET", path: "/servers/getVersion", endpoint: "servers/getVersion" }, signal);
-      const v = record(body, "getVersion answer");
-      return { version: text(v.version, "version"), permSync: flag(v.perm_sync), permSighting: flag(v.perm_sighting) };
+      const v = parseAnswer(versionAnswer, body, "servers/getVersion");
+      return { version: v.version, permSync: v.perm_sync, permSighting: v.perm_sighting };
     },
 
     async getSelf(signal) {
       const { body } = await http.send({ method: "GET", path: "/users/view/me", endpoint: "users/view" }, signal);
       // The answer may hold the user's authkey (without advanced authkeys): never log `body`.
-      const me = record(body, "users/view answer");
-      const user = record(me.User, "User");
-      const role = record(me.Role, "Role");
-      const org = isObject(me.Organisation) ? me.Organisation : {};
+      const { User: user, Role: role, Organisation: org } = parseAnswer(selfAnswer, body, "users/view/me");
       const self: MispSelf = {
-        userId: int(user.id, "User.id"),
-        email: optText(user.email),
-        orgId: int(user.org_id ?? org.id, "User.org_id"),
-        orgName: optText(org.name),
+        userId: user.id,
+        email: user.email,
+        orgId: user.org_id,
+        orgName: org.name,
         role: {
-          name: optText(role.name),
-          permAdd: flag(role.perm_add),
-          permModify: flag(role.perm_modify),
-          permModifyOrg: flag(role.perm_modify_org),
-          permTagger: flag(role.perm_tagger),
-          permTagEditor: flag(role.perm_tag_editor),
-          permSiteAdmin: flag(role.perm_site_admin),
+          name: role.name,
+          permAdd: role.perm_add,
+          permModify: role.perm_modify,
+          permModifyOrg: role.perm_modify_org,
+          permTagger: role.perm_tagger,
+          permTagEditor: role.perm_tag_editor,
+          permSiteAdmin: role.perm_site_admin,
         },
       };
       return self;
@@ -85,26 +83,18 @@ export function createMispClient(options: MispClientOptions): MispClient {
 
     async viewAttribute(idOrUuid, signal) {
       const { body } = await http.send({ method: "GET", path: `/attributes/view/${seg(idOrUuid)}`, endpoint: "attributes/view" }, signal);
-      const raw = record(record(body, "attributes/view answer").Attribute, "Attribute");
-      const attribute = narrowAttribute(raw);
-      const eventUuid = typeof raw.event_uuid === "string" ? raw.event_uuid : isObject(raw.Event) && typeof raw.Event.uuid === "string" ? raw.Event.uuid : undefined;
-      return eventUuid === undefined ? { attribute } : { attribute, eventUuid: eventUuid.toLowerCase() };
+      const row = parseAnswer(attributeViewAnswer, body, "attributes/view").Attribute;
+      const eventUuid = row.eventUuid ?? (typeof row.event?.uuid === "string" ? row.event.uuid.toLowerCase() : undefined);
+      return eventUuid === undefined ? { attribute: row.attribute } : { attribute: row.attribute, eventUuid };
     },
 
     async viewEventReferences(eventUuid, signal) {
       const path = `/events/view/${seg(eventUuid)}/includeAttachments:0`;
       const { body } = await http.send({ method: "GET", path, endpoint: "events/view" }, signal);
-      const event = record(record(body, "events/view answer").Event, "Event");
-      const out = new Map<string, { referencedUuid: string; relationshipType: string }[]>();
-      for (const rawObject of list(event.Object, "Event.Object")) {
-        const object = record(rawObject, "Object");
-        const refs = list(object.ObjectReference, "ObjectReference").map((r) => {
-          const ref = record(r, "ObjectReference");
-          return { referencedUuid: text(ref.referenced_uuid, "referenced_uuid").toLowerCase(), relationshipType: optText(ref.relationship_type) };
-        });
-        out.set(text(object.uuid, "Object.uuid").toLowerCase(), refs);
-      }
-      return out;
+      const { Event: event } = parseAnswer(eventReferencesAnswer, body, "events/view");
+      return new Map(
+        event.Object.map((o) => [o.uuid, o.ObjectReference.map((r) => ({ referencedUuid: r.referenced_uuid, relationshipType: r.relationship_type }))]),
+      );
     },
 
     async addObject(eventUuid, object, signal) {
@@ -136,7 +126,7 @@ export function createMispClient(options: MispClientOptions): MispClient {
       const path = "/tags/attachTagToObject";
       const answer = await http.send({ method: "POST", path, endpoint: "tags/attachTagToObject", body, write: true }, signal);
       // Some tags attached, some refused: MISP answers 200 and appends the reasons to the message.
-      const message = isObject(answer.body) && typeof answer.body.message === "string" ? answer.body.message : "";
+      const message = isRecord(answer.body) && typeof answer.body.message === "string" ? answer.body.message : "";
       const failed = /Failed to attach \d+ tags?\. Reasons: .*/s.exec(message);
       if (failed) options.logger.warn({ targetUuid, tags, reasons: failed[0] }, "misp attached only some tags");
     },
@@ -161,16 +151,8 @@ export function createMispClient(options: MispClientOptions): MispClient {
       if (filters.limit !== undefined) body.limit = filters.limit;
       if (filters.page !== undefined) body.page = filters.page;
       const answer = await http.send({ method: "POST", path: "/attributes/restSearch", endpoint: "attributes/restSearch", body }, signal);
-      const response = record(answer.body, "restSearch answer").response;
-      // An empty result may come as `"response": []` instead of `{"Attribute": []}`.
-      const rows = Array.isArray(response) ? [] : list(record(response, "response").Attribute, "response.Attribute");
-      return rows.map((row) => {
-        const raw = record(row, "Attribute");
-        const attribute = narrowAttribute(raw);
-        const eventUuid = typeof raw.event_uuid === "string" ? raw.event_uuid : undefined;
-        if (!isObject(raw.Event)) return { attribute };
-        return { attribute, event: narrowEventSummary(raw.Event, eventUuid) };
-      });
+      const rows = parseAnswer(restSearchAnswer, answer.body, "attributes/restSearch").response.Attribute;
+      return rows.map(({ attribute, event }) => (event === undefined ? { attribute } : { attribute, event }));
     },
 
     close: () => http.close(),

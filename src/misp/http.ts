@@ -9,9 +9,10 @@ import { EnrichdError } from "../errors.js";
 import type { Logger } from "../log.js";
 import type { Metrics } from "../metrics/metrics.js";
 import { errorForStatus, errorsText } from "./misp-errors.js";
-import { isObject } from "./narrow.js";
+import { isRecord } from "../json.js";
 import type { HttpMethod, RestCall } from "./types.js";
-import { packageVersion } from "./version.js";
+import { parseRetryAfter } from "../retry-delay.js";
+import { VERSION } from "../version.js";
 
 export interface MispHttpOptions {
   readonly url: string;
@@ -66,7 +67,7 @@ export function createMispHttp(options: MispHttpOptions): MispHttp {
   const timeoutMs = options.timeoutMs ?? 15_000;
   const key = options.key;
   const prefix = options.requestIdPrefix ?? "misp-enrichd";
-  const userAgent = options.userAgent ?? `misp-enrichd/${packageVersion()}`;
+  const userAgent = options.userAgent ?? `misp-enrichd/${VERSION}`;
   const owned = options.dispatcher === undefined;
   const ca = options.ca ?? (options.caFile ? readFileSync(options.caFile, "utf8") : undefined);
   const dispatcher =
@@ -122,6 +123,7 @@ export function createMispHttp(options: MispHttpOptions): MispHttp {
     let status: number;
     let text: string;
     let location: string | undefined;
+    let retryAfterMs: number | undefined;
     try {
       const res = await request(`${baseUrl}${req.path}`, {
         method: req.method,
@@ -133,6 +135,7 @@ export function createMispHttp(options: MispHttpOptions): MispHttp {
       status = res.statusCode;
       const loc = res.headers.location;
       location = Array.isArray(loc) ? loc[0] : loc;
+      retryAfterMs = parseRetryAfter(res.headers["retry-after"]);
       text = await res.body.text();
     } catch (error) {
       if (signal?.aborted) {
@@ -161,7 +164,7 @@ export function createMispHttp(options: MispHttpOptions): MispHttp {
         );
       }
       // Legacy endpoints answer 200 with {"saved": false, "errors": …} (rest.md §0.4).
-      if (isObject(body) && body.saved === false) {
+      if (isRecord(body) && body.saved === false) {
         count(req.endpoint, "rejected");
         throw scrub(
           new EnrichdError("ENRICHD_MISP_REJECTED", `MISP refused ${req.method} ${req.path}: ${errorsText(body.errors)}`, {
@@ -178,7 +181,7 @@ export function createMispHttp(options: MispHttpOptions): MispHttp {
       count(req.endpoint, tolerated);
       return { status, body: parsed, outcome: tolerated };
     }
-    const error = scrub(errorForStatus(req, status, parsed, location));
+    const error = scrub(errorForStatus(req, status, parsed, { ...(location ? { location } : {}), ...(retryAfterMs === undefined ? {} : { retryAfterMs }) }));
     count(req.endpoint, outcomeOf(error.code));
     throw error;
   }

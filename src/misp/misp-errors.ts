@@ -3,7 +3,7 @@
 // Predicates below recognise the few refusals the client and writer handle rather than raise.
 
 import { EnrichdError, type ErrorCode } from "../errors.js";
-import { isObject } from "./narrow.js";
+import { isRecord } from "../json.js";
 import type { HttpMethod } from "./types.js";
 
 export interface CallFacts {
@@ -39,7 +39,7 @@ export interface MispFailure {
 }
 
 export function readFailure(body: unknown): MispFailure {
-  if (!isObject(body)) return {};
+  if (!isRecord(body)) return {};
   const out: { name?: string; message?: string; errors?: unknown } = {};
   if (typeof body.name === "string") out.name = unescapeHtml(body.name);
   if (typeof body.message === "string") out.message = unescapeHtml(body.message);
@@ -57,7 +57,15 @@ export function isAuthMessage(message: string | undefined): boolean {
   return message !== undefined && AUTH_MESSAGES.some((re) => re.test(message));
 }
 
-export function errorForStatus(call: CallFacts, status: number, body: unknown, location?: string): EnrichdError {
+/** Headers of a failed answer that say more than its body: where a redirect goes, when to come back. */
+export interface AnswerHints {
+  readonly location?: string;
+  /** From `Retry-After` on a 429 or 503, in milliseconds. */
+  readonly retryAfterMs?: number;
+}
+
+export function errorForStatus(call: CallFacts, status: number, body: unknown, hints: AnswerHints = {}): EnrichdError {
+  const { location } = hints;
   const failure = readFailure(body);
   const said = failure.message ?? failure.name ?? (typeof body === "string" ? body.slice(0, 200) : "");
   const details: Record<string, unknown> = { method: call.method, path: call.path, status };
@@ -74,6 +82,7 @@ export function errorForStatus(call: CallFacts, status: number, body: unknown, l
   } else if (status === 429 || status >= 500) {
     code = "ENRICHD_MISP_UNAVAILABLE";
     verb = `answered ${status} to ${call.method} ${call.path}`;
+    if ((status === 429 || status === 503) && hints.retryAfterMs !== undefined) details.retryAfterMs = hints.retryAfterMs;
   } else if ((status === 403 || status === 401) && isAuthMessage(failure.message ?? failure.name)) {
     code = "ENRICHD_MISP_AUTH";
     verb = `refused ${call.method} ${call.path} (${status})`;

@@ -111,24 +111,3 @@ export function planAttributes(write: EnrichmentWrite, options: PlanOptions): At
   const parent = deriveStandaloneParentUuid(write.source.uuid, write.module);
   return distinct(write.result.attributes.map((a) => toAttribute(parent, { ...a, objectRelation: undefined }, write, options)));
 }
-
-/** Tor v2 addresses are the only ones MISP 2.5.1's validator accepts (its v3 branch has a typo). */
-const V2_ONION = /^[a-z2-7]{16}\.onion$/i;
-
-export function isRefusedOnion(a: Pick<AttributeToWrite, "type" | "value">): boolean {
-  return a.type === "onion-address" && !V2_ONION.test(a.value);
-}
-
-/**
- * The same attribute as plain `text`: template conformity checks relations, not types (rest.md §2),
- * so the object stays valid. The uuid is kept: the refused request saved nothing under it.
- */
-export function asText<A extends AttributeToWrite>(a: A): A {
-  return { ...a, type: "text" };
-}
-
-export function downgradeOnions(object: ObjectToWrite): { object: ObjectToWrite; changed: readonly AttributeToWrite[] } {
-  const changed = object.attributes.filter(isRefusedOnion);
-  if (changed.length === 0) return { object, changed };
-  return { object: { ...object, attributes: object.attributes.map((a) => (isRefusedOnion(a) ? asText(a) : a)) }, changed };
-}

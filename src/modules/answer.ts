@@ -2,9 +2,13 @@
 // The server labels JSON as text/html, reports module failures with HTTP 200, and uses HTTP 500
 // only for bodies it could not parse: so the body is parsed whatever the Content-Type says.
 
+import { z } from "zod";
 import { EnrichdError } from "../errors.js";
-import { isRecord } from "./narrow.js";
+import { isNothingFound } from "./nothing-found.js";
 import type { HttpAnswer } from "./transport.js";
+
+/** `{"error": …}`: how a module says it failed, whatever else the body holds (modules.md §1). */
+const ERROR_ANSWER = z.object({ error: z.unknown().transform((e) => (typeof e === "string" ? e : JSON.stringify(e))) });
 
 /** What the server says when its own wait (`timeout` in the body) ran out. */
 const SERVER_TIMEOUT = "Timeout.";
@@ -20,7 +24,7 @@ export function interpretQueryAnswer(answer: HttpAnswer, ctx: AnswerContext): un
   const details: Record<string, unknown> = { module: ctx.module, attributeType: ctx.attributeType, value: ctx.value };
   if (answer.status >= 500 || answer.status === 429) {
     throw new EnrichdError("ENRICHD_MODULE_UNAVAILABLE", `misp-modules answered HTTP ${answer.status} for module ${ctx.module}`, {
-      details: { ...details, status: answer.status, body: snippet(answer.text) },
+      details: { ...details, status: answer.status, body: snippet(answer.text), ...retryAfter(answer) },
     });
   }
   if (answer.status !== 200) {
@@ -38,16 +42,27 @@ export function interpretQueryAnswer(answer: HttpAnswer, ctx: AnswerContext): un
     // A legacy handler returns False when none of its input keys is in the request.
     throw new EnrichdError("ENRICHD_MODULE_ERROR", `module ${ctx.module} found none of its input`, { details });
   }
-  if (isRecord(body) && "error" in body) {
-    const message = typeof body.error === "string" ? body.error : JSON.stringify(body.error);
+  const failed = ERROR_ANSWER.safeParse(body);
+  if (failed.success) {
+    const message = failed.data.error;
     if (message === SERVER_TIMEOUT) {
       throw new EnrichdError("ENRICHD_MODULE_TIMEOUT", `module ${ctx.module} ran out of the server's time`, { details });
+    }
+    if (isNothingFound(ctx.module, message)) {
+      throw new EnrichdError("ENRICHD_MODULE_NOTHING_FOUND", `module ${ctx.module} found nothing for ${ctx.value}: ${message}`, {
+        details: { ...details, moduleMessage: message },
+      });
     }
     throw new EnrichdError("ENRICHD_MODULE_ERROR", `module ${ctx.module} failed: ${message}`, {
       details: { ...details, moduleMessage: message },
     });
   }
   return body;
+}
+
+/** `details.retryAfterMs` when a 429 or 503 said when to come back. */
+export function retryAfter(answer: HttpAnswer): { retryAfterMs?: number } {
+  return (answer.status === 429 || answer.status === 503) && answer.retryAfterMs !== undefined ? { retryAfterMs: answer.retryAfterMs } : {};
 }
 
 const NOT_JSON = Symbol("not JSON");

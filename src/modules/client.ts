@@ -6,7 +6,7 @@ import type { Attribute } from "../decode/types.js";
 import { EnrichdError, errorCode, type ErrorCode } from "../errors.js";
 import type { Logger } from "../log.js";
 import type { Metrics } from "../metrics/metrics.js";
-import { interpretQueryAnswer } from "./answer.js";
+import { interpretQueryAnswer, retryAfter } from "./answer.js";
 import { parseModuleList } from "./descriptor.js";
 import { createLimiter } from "./limiter.js";
 import { buildModuleConfig, buildQueryBody, serverTimeoutSeconds } from "./request.js";
@@ -36,6 +36,7 @@ const OUTCOMES: Partial<Record<ErrorCode, string>> = {
   ENRICHD_MODULE_TIMEOUT: "timeout",
   ENRICHD_MODULE_UNAVAILABLE: "unavailable",
   ENRICHD_MODULE_ERROR: "error",
+  ENRICHD_MODULE_NOTHING_FOUND: "nothing_found",
   ENRICHD_MODULE_MISSING: "missing",
   ENRICHD_MODULE_RESPONSE_INVALID: "invalid",
 };
@@ -63,7 +64,7 @@ export function createModulesClient(options: ModulesClientOptions): ModulesClien
     if (answer.status !== 200) {
       const unavailable = answer.status >= 500 || answer.status === 429;
       const code = unavailable ? "ENRICHD_MODULE_UNAVAILABLE" : "ENRICHD_MODULE_RESPONSE_INVALID";
-      throw new EnrichdError(code, `GET ${path} answered HTTP ${answer.status}`, { details: { status: answer.status } });
+      throw new EnrichdError(code, `GET ${path} answered HTTP ${answer.status}`, { details: { status: answer.status, ...retryAfter(answer) } });
     }
     let body: unknown;
     try {

@@ -1,29 +1,61 @@
 // Whether an address is worth a geolocation lookup. Subscribers skip the rest before calling a
 // module: an upstream has nothing to say about 10.0.0.1 and answers with an error (modules.md §8).
-// Documentation ranges (192.0.2/24, 198.51.100/24, 203.0.113/24, 2001:db8::/32) count as routable:
-// the sample fixtures use them.
+// The special-purpose ranges come from ipaddr.js (IANA's registries); an address is routable when it
+// is plain unicast or in one of the few special ranges that are globally reachable (AS112, AMT).
+// Documentation ranges count as routable: the sample fixtures use them.
 
-import { isIPv4, isIPv6 } from "node:net";
+import ipaddr from "ipaddr.js";
 
-/** [first octet, second octet, prefix length] of every IPv4 block that is never looked up. */
-const IPV4_BLOCKS: readonly (readonly [number, number, number])[] = [
-  [0, 0, 8], // "this network", includes 0.0.0.0
-  [10, 0, 8], // RFC 1918
-  [100, 64, 10], // carrier-grade NAT
-  [127, 0, 8], // loopback
-  [169, 254, 16], // link-local
-  [172, 16, 12], // RFC 1918
-  [192, 168, 16], // RFC 1918
-  [224, 0, 4], // multicast
-  [240, 0, 4], // reserved, includes 255.255.255.255
-];
+/** RFC 5737 and RFC 3849 / RFC 9637: for examples, and the fixtures are examples. */
+const DOCUMENTATION = ["192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24", "2001:db8::/32", "3fff::/20"].map((cidr) => ipaddr.parseCIDR(cidr));
+
+/** Range names of `range()` whose addresses are globally reachable (IANA special-purpose registries). */
+const GLOBAL_V4 = new Set(["unicast", "as112", "amt"]);
+const GLOBAL_V6 = new Set(["unicast", "as112v6", "amt"]);
+
+/** 2000::/3, the only IPv6 space allocated for global unicast; the rest is reserved or special. */
+const GLOBAL_UNICAST_V6 = ipaddr.parseCIDR("2000::/3");
+/** The well-known NAT64 prefix: an IPv4 address in IPv6 clothes, judged by that address. */
+const NAT64 = ipaddr.parseCIDR("64:ff9b::/96");
 
 /** True for a public IPv4/IPv6 address; false for private, special and anything that is not an IP. */
 export function isRoutableAddress(value: string): boolean {
   const address = stripDecorations(value.trim());
-  if (isIPv4(address)) return isRoutableV4(parseV4(address));
-  if (isIPv6(address)) return isRoutableV6(parseV6(address));
+  if (ipaddr.IPv4.isValidFourPartDecimal(address)) return isRoutableV4(ipaddr.IPv4.parse(address));
+  if (ipaddr.IPv6.isValid(address)) return isRoutableV6(ipaddr.IPv6.parse(hexTail(address)));
   return false;
+}
+
+/**
+ * ipaddr.js reads any dotted tail as IPv4-mapped (`::8.8.8.8` as `::ffff:8.8.8.8`): spell the tail
+ * as two hex groups so that the address keeps its own meaning.
+ */
+function hexTail(address: string): string {
+  const tail = /^(.*:)(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(address);
+  if (tail === null) return address;
+  const [a, b, c, d] = tail.slice(2).map(Number) as [number, number, number, number];
+  return `${tail[1]}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+}
+
+function isDocumentation(address: ipaddr.IPv4 | ipaddr.IPv6): boolean {
+  return DOCUMENTATION.some(([range, bits]) => range.kind() === address.kind() && address.match(range, bits));
+}
+
+function isRoutableV4(address: ipaddr.IPv4): boolean {
+  return GLOBAL_V4.has(address.range()) || isDocumentation(address);
+}
+
+function isRoutableV6(address: ipaddr.IPv6): boolean {
+  if (address.isIPv4MappedAddress()) return isRoutableV4(address.toIPv4Address());
+  if (address.match(NAT64)) return isRoutableV4(ipaddr.IPv4.parse(embeddedV4(address)));
+  if (isDocumentation(address)) return true;
+  return address.match(GLOBAL_UNICAST_V6) && GLOBAL_V6.has(address.range());
+}
+
+/** The last 32 bits of an IPv6 address as dotted decimal. */
+function embeddedV4(address: ipaddr.IPv6): string {
+  const [high = 0, low = 0] = address.parts.slice(6);
+  return [high >> 8, high & 0xff, low >> 8, low & 0xff].join(".");
 }
 
 /**
@@ -45,55 +77,4 @@ function stripDecorations(value: string): string {
   }
   const zone = out.indexOf("%");
   return zone >= 0 ? out.slice(0, zone) : out;
-}
-
-function parseV4(address: string): number[] {
-  return address.split(".").map(Number);
-}
-
-function isRoutableV4(octets: readonly number[]): boolean {
-  const [a = 0, b = 0] = octets;
-  const value = a * 256 + b;
-  for (const [first, second, prefix] of IPV4_BLOCKS) {
-    // Every block is at most 16 bits long, so the first two octets decide.
-    const mask = 0xffff - (2 ** (16 - Math.min(prefix, 16)) - 1);
-    if ((value & mask) === ((first * 256 + second) & mask)) return false;
-  }
-  return true;
-}
-
-/** Eight 16-bit groups; an embedded IPv4 tail is rewritten as the last two. */
-function parseV6(address: string): number[] {
-  let text = address.toLowerCase();
-  const lastColon = text.lastIndexOf(":");
-  const last = text.slice(lastColon + 1);
-  if (last.includes(".")) {
-    const [a = 0, b = 0, c = 0, d = 0] = parseV4(last);
-    text = `${text.slice(0, lastColon + 1)}${(a * 256 + b).toString(16)}:${(c * 256 + d).toString(16)}`;
-  }
-  const [head = "", rest] = text.split("::");
-  const toGroups = (part: string | undefined): number[] =>
-    part === undefined || part === "" ? [] : part.split(":").map((g) => parseInt(g, 16));
-  const headGroups = toGroups(head);
-  const restGroups = toGroups(rest);
-  const fill = rest === undefined ? 0 : 8 - headGroups.length - restGroups.length;
-  return [...headGroups, ...new Array<number>(Math.max(0, fill)).fill(0), ...restGroups];
-}
-
-function isRoutableV6(groups: readonly number[]): boolean {
-  const g = (i: number): number => groups[i] ?? 0;
-  const zeroUpTo = (n: number): boolean => groups.slice(0, n).every((x) => x === 0);
-  if (zeroUpTo(8)) return false; // ::
-  if (zeroUpTo(7) && g(7) === 1) return false; // ::1
-  if ((g(0) & 0xfe00) === 0xfc00) return false; // fc00::/7 unique local
-  if ((g(0) & 0xffc0) === 0xfe80) return false; // fe80::/10 link-local
-  if ((g(0) & 0xffc0) === 0xfec0) return false; // fec0::/10 deprecated site-local
-  if ((g(0) & 0xff00) === 0xff00) return false; // ff00::/8 multicast
-  const embedded = [g(6) >> 8, g(6) & 0xff, g(7) >> 8, g(7) & 0xff];
-  if (zeroUpTo(5) && g(5) === 0xffff) return isRoutableV4(embedded); // ::ffff:a.b.c.d mapped
-  if (g(0) === 0x64 && g(1) === 0xff9b && groups.slice(2, 6).every((x) => x === 0)) {
-    return isRoutableV4(embedded); // 64:ff9b::/96 NAT64
-  }
-  if (zeroUpTo(6)) return false; // deprecated IPv4-compatible ::a.b.c.d
-  return true;
 }

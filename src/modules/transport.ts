@@ -3,6 +3,7 @@
 
 import type { Dispatcher } from "undici";
 import { EnrichdError, errorMessage } from "../errors.js";
+import { parseRetryAfter } from "../retry-delay.js";
 
 /** /modules is about 150 kB on a full install; anything near this cap is not a module server. */
 export const MAX_ANSWER_BYTES = 32 * 1024 * 1024;
@@ -13,6 +14,8 @@ const JSON_BODY = { ...JSON_ACCEPT, "content-type": "application/json" };
 export interface HttpAnswer {
   readonly status: number;
   readonly text: string;
+  /** `Retry-After` in milliseconds, when the answer carried one. */
+  readonly retryAfterMs?: number;
 }
 
 export interface ExchangeOptions {
@@ -45,7 +48,8 @@ export async function exchange(options: ExchangeOptions): Promise<HttpAnswer> {
       signal,
     });
     const text = await readCapped(response.body, what, options.details);
-    return { status: response.statusCode, text };
+    const retryAfterMs = parseRetryAfter(response.headers["retry-after"]);
+    return retryAfterMs === undefined ? { status: response.statusCode, text } : { status: response.statusCode, text, retryAfterMs };
   } catch (error) {
     if (error instanceof EnrichdError) throw error;
     if (options.signal?.aborted === true) throw abortedError(what, options.details, options.signal.reason);

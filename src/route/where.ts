@@ -1,6 +1,7 @@
 // Where-objects: data, not code (route/types.ts). validateWhere reports every problem at load;
 // compileWhere turns a valid one into a predicate once, which says why a message does not match.
 
+import { isRecord } from "../json.js";
 import type { MessageKind, MispMessage } from "../decode/types.js";
 import type { Where } from "./types.js";
 
@@ -22,7 +23,7 @@ const TAG_KEYS = ["any", "all", "none"] as const;
 /** Every problem of a where-object, each with its path, the bad value and what is permitted. */
 export function validateWhere(where: unknown, path: string, kinds?: ReadonlySet<MessageKind>): string[] {
   if (where === undefined) return [];
-  if (!isPlainObject(where)) return [`${path}: ${show(where)} is not an object of conditions (keys: ${KEYS.join(", ")})`];
+  if (!isRecord(where)) return [`${path}: ${show(where)} is not an object of conditions (keys: ${KEYS.join(", ")})`];
   const problems: string[] = [];
   for (const [key, value] of Object.entries(where)) {
     const at = `${path}.${key}`;
@@ -47,7 +48,7 @@ export function validateWhere(where: unknown, path: string, kinds?: ReadonlySet<
 }
 
 function validateTags(value: unknown, at: string): string[] {
-  if (!isPlainObject(value)) return [`${at}: ${show(value)} is not an object with any, all or none (lists of tag patterns)`];
+  if (!isRecord(value)) return [`${at}: ${show(value)} is not an object with any, all or none (lists of tag patterns)`];
   const entries = Object.entries(value);
   if (entries.length === 0) return [`${at}: names none of any, all, none`];
   const problems: string[] = [];
@@ -190,10 +191,6 @@ export function compileTagPattern(pattern: string): TagMatcher {
 
 function list(value: string | readonly string[]): readonly string[] {
   return typeof value === "string" ? [value] : value;
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 function show(value: unknown): string {

@@ -2,11 +2,12 @@
 // backoff for retriable errors only, then the disk spool; permanent failures go to the dead-letter
 // file. It never throws, so one failing subscriber never stops another or the bus.
 
-import { setTimeout as sleep } from "node:timers/promises";
+import { setTimeout as wait } from "node:timers/promises";
 import type { BusFrame, MispMessage } from "../decode/types.js";
 import { errorCode, errorMessage, isEnrichdError, isRetriable } from "../errors.js";
 import type { Logger } from "../log.js";
 import type { Metrics } from "../metrics/metrics.js";
+import { retryAfterOf, retryDelayMs } from "../retry-delay.js";
 import type { DeadLetterBox } from "../state/dead-letter.js";
 import type { PersistentSet } from "../state/persistent-set.js";
 import type { Spool } from "../state/spool.js";
@@ -28,11 +29,14 @@ export interface HandlerRunnerOptions {
   /** Aborted when the daemon stops: handlers end, their work is spooled. */
   readonly shutdown: AbortSignal;
   /**
-   * `<subscriber>|<attribute uuid>` of attribute adds already handled: a redelivery (Kafka after a
-   * crash or rebalance, a backfill overlap) skips the module query, which may cost a rate-limited
-   * upstream, instead of relying on MISP's duplicate-uuid refusal alone.
+   * `<subscriber>|<attribute uuid>` of attribute adds whose handler ended for good (done, skipped,
+   * or dead-lettered for a reason a retry cannot change): a redelivery (Kafka after a crash or
+   * rebalance, a backfill overlap, the next start's backfill) skips the module query, which may cost a
+   * rate-limited upstream, instead of relying on MISP's duplicate-uuid refusal alone.
    */
   readonly handled?: PersistentSet;
+  /** Waits between attempts; tests pass their own to see the delays without waiting them. */
+  readonly sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
 }
 
 export interface HandlerRunner {
@@ -66,10 +70,8 @@ export function messageBindings(message: MispMessage): Record<string, unknown> {
 export function createHandlerRunner(options: HandlerRunnerOptions): HandlerRunner {
   const { metrics } = options;
 
-  function backoff(attempt: number): number {
-    const base = Math.min(options.retryMaxDelayMs, options.retryInitialDelayMs * 2 ** (attempt - 1));
-    return Math.round(base / 2 + Math.random() * (base / 2));
-  }
+  const delays = { initialMs: options.retryInitialDelayMs, maxMs: options.retryMaxDelayMs };
+  const sleep = options.sleep ?? ((ms: number, signal: AbortSignal) => wait(ms, undefined, { signal }).catch(() => undefined));
 
   return {
     async run(handler, message, frame, { respool = true } = {}) {
@@ -96,9 +98,12 @@ export function createHandlerRunner(options: HandlerRunnerOptions): HandlerRunne
       let attempt = 0;
       while (attempt < options.retryAttempts && !options.shutdown.aborted) {
         attempt++;
+        // Held in its own variable, used below: Node lets a timeout signal that only AbortSignal.any
+        // refers to be garbage-collected, and the handler's deadline with it.
+        const deadline = AbortSignal.timeout(options.handlerTimeoutMs);
         const signal = AbortSignal.any([
           options.shutdown,
-          AbortSignal.timeout(options.handlerTimeoutMs),
+          deadline,
           // A rebalance hands the frame to another consumer: stop rather than do it twice.
           ...(frame.revoked ? [frame.revoked] : []),
         ]);
@@ -116,15 +121,22 @@ export function createHandlerRunner(options: HandlerRunnerOptions): HandlerRunne
             log.info("handler stopped: a rebalance handed its message to another consumer");
             return count("revoked");
           }
+          if (errorCode(error) === "ENRICHD_MODULE_NOTHING_FOUND") {
+            // An empty lookup is an answer: skipped with the module's words, and remembered.
+            log.info({ reason: errorMessage(error) }, "message skipped");
+            return remember("skipped");
+          }
           lastError = error;
           // A timeout of our own making is worth another try; a shutdown is not.
-          const retriable = isRetriable(error) || (signal.aborted && !options.shutdown.aborted);
+          const retriable = isRetriable(error) || (deadline.aborted && !options.shutdown.aborted);
           if (!retriable) break;
           if (attempt < options.retryAttempts && !options.shutdown.aborted) {
-            const delay = backoff(attempt);
+            // At least what the server asked for (Retry-After), never more than the longest delay.
+            const retryAfterMs = retryAfterOf(error);
+            const delay = retryDelayMs(attempt, delays, retryAfterMs === undefined ? {} : { retryAfterMs });
             metrics.inc("misp_enrichd_retries_total", { subscriber: sub });
             log.warn({ code: errorCode(error), err: errorMessage(error), attempt, retryInMs: delay }, "handler failed, will retry");
-            await sleep(delay, undefined, { signal: options.shutdown }).catch(() => undefined);
+            await sleep(delay, options.shutdown);
           }
         }
       }
@@ -166,7 +178,8 @@ export function createHandlerRunner(options: HandlerRunnerOptions): HandlerRunne
       } catch (error) {
         log.error({ err: errorMessage(error), file: options.deadLetters.file }, "dead-letter file write failed");
       }
-      return count("dead-lettered");
+      // A permanent failure is an answer too: the next redelivery or backfill would only repeat it.
+      return retriable ? count("dead-lettered") : remember("dead-lettered");
     },
   };
 }

@@ -105,21 +105,6 @@ describe("MISP writer", () => {
     expect(misp.state.references).toHaveLength(1);
   });
 
-  it("tells onOwnWrite the object and attribute uuids before the POST leaves", async () => {
-    const seen: { uuids: readonly string[]; kind: string; callsBefore: number }[] = [];
-    let misp: MispStandin | undefined;
-    const kit = await setup({ writer: { onOwnWrite: (uuids, kind) => seen.push({ uuids, kind, callsBefore: misp?.calls.length ?? -1 }) } });
-    misp = kit.misp;
-    await kit.writer.writeEnrichment(kit.write(result([geolocationObject(kit.source.uuid)], { attributes: [{ type: "domain", value: "c2.example", tags: [] }] })));
-    const object = misp.state.objects[0]!;
-    const objectAttributes = misp.state.attributes.filter((a) => a.objectId === object.id).map((a) => a.uuid);
-    const standalone = misp.state.attributes.find((a) => a.value === "c2.example")!;
-    expect(seen).toEqual([
-      { uuids: [object.uuid, ...objectAttributes], kind: "object", callsBefore: 0 },
-      { uuids: [standalone.uuid], kind: "attribute", callsBefore: 2 },
-    ]);
-  });
-
   it("writes a Tor v3 onion that MISP 2.5.1 refuses as text, says so, and reports it", async () => {
     const { misp, event, source, writer, write, logs } = await setup({ sourceType: "onion-address", sourceValue: V3_ONION });
     const r = result([hiddenServiceObject(source.uuid)], { module: "onion_lookup", sourceTags: ['dark-web:topic="legitimate"'] });

@@ -37,6 +37,15 @@ describe("modules client: what a /query answer means", () => {
     expect(error.details).toMatchObject({ module: "mmdb_lookup", attributeType: "ip-dst", value: "8.8.4.4" });
   });
 
+  it("turns a module's 'nothing found' into ENRICHD_MODULE_NOTHING_FOUND, with the module's words", async () => {
+    const server = await answering(200, '{"error":"NXDOMAIN"}');
+    const { client, metrics } = makeClient(server.url);
+    const error = await rejectionOf(client.query("dns", makeAttribute({ type: "hostname", value: "nowhere.example" })));
+    expect([error.code, error.retriable, error.message]).toEqual(["ENRICHD_MODULE_NOTHING_FOUND", false, "module dns found nothing for nowhere.example: NXDOMAIN"]);
+    expect(error.details).toMatchObject({ module: "dns", value: "nowhere.example", moduleMessage: "NXDOMAIN" });
+    expect(metrics.get(MODULE_QUERIES_METRIC, { module: "dns", outcome: "nothing_found" })).toBe(1);
+  });
+
   it("turns a bare false into ENRICHD_MODULE_ERROR", async () => {
     const server = await answering(200, "false");
     const { client } = makeClient(server.url);
@@ -50,6 +59,18 @@ describe("modules client: what a /query answer means", () => {
     const error = await rejectionOf(client.query("mmdb_lookup", makeAttribute()));
     expect([error.code, error.retriable, error.details.status]).toEqual(["ENRICHD_MODULE_UNAVAILABLE", true, 500]);
     expect(metrics.get(MODULE_QUERIES_METRIC, { module: "mmdb_lookup", outcome: "unavailable" })).toBe(1);
+  });
+
+  it("carries a 429's or 503's Retry-After as details.retryAfterMs, and no other status's", async () => {
+    for (const [status, expected] of [[429, 2_000], [503, 2_000], [500, undefined]] as const) {
+      const server = await startModuleServer((_req, res) => {
+        res.writeHead(status, { "Content-Type": "text/html; charset=UTF-8", "Retry-After": "2" });
+        res.end("busy");
+      });
+      const { client } = makeClient(server.url);
+      const error = await rejectionOf(client.query("mmdb_lookup", makeAttribute()));
+      expect([error.code, error.details.retryAfterMs]).toEqual(["ENRICHD_MODULE_UNAVAILABLE", expected]);
+    }
   });
 
   it("turns an unparseable 200 into ENRICHD_MODULE_RESPONSE_INVALID", async () => {

@@ -26,6 +26,10 @@ describe("isRoutableAddress", () => {
     ["8.8.8.8:53"],
     ["dns.google|8.8.8.8"], // domain|ip: the ip counts
     [" 8.8.8.8 "],
+    ["3fff::1"], // IPv6 documentation (RFC 9637)
+    ["192.175.48.6"], // AS112 anycast DNS: globally reachable
+    ["2620:4f:8000::6"], // AS112 over IPv6
+    ["2001:4:112::1"], // AS112 (RFC 7535)
   ])("treats %s as routable", (value) => {
     expect(isRoutableAddress(value)).toBe(true);
   });
@@ -64,6 +68,23 @@ describe("isRoutableAddress", () => {
     ["intranet.example|10.0.0.1", "domain|ip with a private ip"],
     ["[::1]:443", "bracketed loopback with port"],
     ["[fe80::1]", "bracketed link-local"],
+    ["198.18.0.1", "benchmarking (RFC 2544)"],
+    ["198.19.255.255", "benchmarking, top of 198.18.0.0/15"],
+    ["192.0.0.8", "IETF protocol assignments"],
+    ["192.88.99.1", "deprecated 6to4 relay anycast"],
+    ["2002:808:808::1", "6to4"],
+    ["2001::1", "Teredo"],
+    ["2001:0:4136:e378:8000:63bf:3fff:fdd2", "Teredo client"],
+    ["2001:2::1", "IPv6 benchmarking"],
+    ["100::1", "discard-only"],
+    ["::8.8.8.8", "deprecated IPv4-compatible"],
+    ["64:ff9b:1::808:808", "local-use NAT64 (RFC 8215)"],
+    ["5f00::1", "segment routing SIDs"],
+    ["2001:20::1", "ORCHIDv2"],
+    ["::ffff:198.18.0.1", "IPv4-mapped benchmarking"],
+    ["198.18.0.1|443", "benchmarking with MISP port suffix"],
+    ["127.1", "not four-part decimal"],
+    ["0x7f000001", "hex, not an address MISP writes"],
     ["999.1.1.1", "not an address"],
     ["circl.lu", "a host name"],
     ["", "empty"],

@@ -225,4 +225,10 @@ describe("normaliseResult on malformed answers", () => {
   ])("rejects %s with its path", (_what, body, path) => {
     expect(invalidReason(body)).toMatchObject({ module: "m", path });
   });
+
+  it("says what it expected and what it found", () => {
+    expect(invalidReason({ results: { Attribute: [{ type: "text", value: { a: 1 } }] } })).toMatchObject({ reason: "expected text, got an object" });
+    expect(invalidReason({ results: { Attribute: ["geolocation"] } })).toMatchObject({ reason: 'expected an object, got a string "geolocation"' });
+    expect(invalidReason({ results: { Object: [{ name: 7 }] } })).toMatchObject({ path: "$.results.Object[0].name", reason: "expected the object's name, got a number 7" });
+  });
 });
