@@ -5,7 +5,7 @@ import type { Logger } from "pino";
 import type { Attribute, EventSummary, MessageKind, MessageOfKind } from "../decode/types.js";
 import type { AttributeEdit, MispClient, WriteReport } from "../misp/types.js";
 import type { ModuleResult, QueryOptions } from "../modules/types.js";
-import type { FilterQuery, KindOfQuery, Where } from "../route/types.js";
+import type { FilterQuery, KindOfQuery, RouteSpec, Where } from "../route/types.js";
 
 export interface EnrichmentTools {
   /** Queries a module with the source attribute; config and timeout come from the daemon's config. */
@@ -71,11 +71,5 @@ export interface SubscriberDefinition<O extends SubscriberOptions = SubscriberOp
   readonly setup: (sub: SubscriberBuilder, options: O) => void;
 }
 
-/** A registered route's handler, type-erased for the router. */
-export interface RegisteredHandler {
-  readonly subscriber: string;
-  readonly index: number;
-  readonly queries: readonly FilterQuery[];
-  readonly where: Where;
-  readonly handler: Handler<MessageKind>;
-}
+/** A registered `sub.on(...)`: its route and its handler, type-erased for the router. */
+export type RegisteredHandler = RouteSpec<Handler<MessageKind>>;
