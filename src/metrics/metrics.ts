@@ -1,5 +1,6 @@
-// Counters and gauges fed from typed internal events; off the hot path (a Map lookup each).
-// Rendered as Prometheus text by the optional /metrics listener and summarised in logs.
+// Counters and gauges, named by string where the thing happens; a Map update each (a frozen labels
+// object has its key built once). Rendered as Prometheus text by the optional /metrics listener and
+// read back by `replay`'s summary.
 
 export type Labels = Readonly<Record<string, string>>;
 
@@ -19,7 +20,7 @@ const HELP: Readonly<Record<string, string>> = {
   misp_enrichd_frames_dropped_total: "Frames dropped before parsing, by reason (unwanted topic, too large).",
   misp_enrichd_decode_errors_total: "Frames that failed to decode, by error code.",
   misp_enrichd_messages_total: "Decoded messages, by kind.",
-  misp_enrichd_handler_runs_total: "Handler runs, by subscriber and outcome (done, skipped, failed, spooled, dead-lettered).",
+  misp_enrichd_handler_runs_total: "Handler runs, by subscriber and outcome (done, skipped, duplicate, revoked, spooled, dead-lettered, retry-later).",
   misp_enrichd_echoes_total: "Messages recognised as echoes of the daemon's own writes.",
   misp_enrichd_module_queries_total: "misp-modules queries, by module and outcome.",
   misp_enrichd_misp_requests_total: "MISP REST requests, by endpoint and outcome.",

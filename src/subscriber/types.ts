@@ -23,7 +23,12 @@ export interface WriteTools {
   editAttribute(idOrUuid: string | number, fields: AttributeEdit): Promise<void>;
   /** Resolves an attribute by id or uuid (tag messages carry only ids). */
   viewAttribute(idOrUuid: string | number): Promise<{ attribute: Attribute; eventUuid?: string }>;
-  /** The raw client, for what the helpers above do not cover. Writes made here bypass dry-run and the echo guard. */
+  /**
+   * The daemon's MISP client, for what the helpers above do not cover. It is the one the helpers use:
+   * in dry-run its writes are recorded, not sent, and the echo guard learns the echoes they cause
+   * (an attribute edited by numeric id excepted: pass its uuid). Its `attachTags` needs `local`
+   * spelled out; with `misp.tagLocality` auto, a local tag MISP refuses is attached globally instead.
+   */
   readonly client: MispClient;
 }
 
