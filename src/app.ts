@@ -20,9 +20,9 @@ import type { MispClient, RestCall } from "./misp/types.js";
 import { createMispWriter } from "./misp/writer.js";
 import { createModulesClient } from "./modules/client.js";
 import type { ModulesClient } from "./modules/types.js";
-import { createBackfill, type Backfill } from "./state/backfill.js";
-import { createEchoGuard } from "./state/echo-guard.js";
-import { guardMispClient } from "./state/guarded-client.js";
+import { createBackfill, type Backfill } from "./bus/backfill.js";
+import { createEchoGuard } from "./misp/echo-guard.js";
+import { guardMispClient } from "./misp/guarded-client.js";
 import { createPersistentSet } from "./state/persistent-set.js";
 import { BUILTIN_SUBSCRIBERS_DIR, loadSubscribers, type LoadedSubscriber } from "./subscriber/load.js";
 

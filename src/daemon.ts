@@ -16,7 +16,7 @@ import type { ModulesClient } from "./modules/types.js";
 import { createKeyedQueue } from "./route/keyed-queue.js";
 import { createRouter, type Router } from "./route/router.js";
 import { createDeadLetterBox } from "./state/dead-letter.js";
-import type { EchoGuard } from "./state/echo-guard.js";
+import type { EchoGuard } from "./misp/echo-guard.js";
 import type { PersistentSet } from "./state/persistent-set.js";
 import { createSpool, type Spool } from "./state/spool.js";
 import type { ContextDeps } from "./subscriber/context.js";

@@ -11,7 +11,7 @@ import { errorMessage, isEnrichdError } from "../errors.js";
 import type { Logger } from "../log.js";
 import { createMetrics } from "../metrics/metrics.js";
 import { createRouter } from "../route/router.js";
-import { createEchoGuard } from "../state/echo-guard.js";
+import { createEchoGuard } from "../misp/echo-guard.js";
 import { exitAfterFlush, fail, loadConfigWithoutMisp, loadConfiguredSubscribers, loggerFor, writeOut, type CommonOptions } from "./common.js";
 import { createLookingBus } from "./looking-bus.js";
 import { readOwnUuids } from "./own-uuids.js";

@@ -8,7 +8,7 @@
 import { mkdirSync, readFileSync } from "node:fs";
 import { writeFile, rename } from "node:fs/promises";
 import { dirname } from "node:path";
-import type { FrameSink } from "../bus/types.js";
+import type { FrameSink } from "./types.js";
 import type { Attribute, EventSummary, MispMessage } from "../decode/types.js";
 import { errorMessage } from "../errors.js";
 import type { Logger } from "../log.js";
