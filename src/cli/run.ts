@@ -1,7 +1,7 @@
 // `misp-enrichd run`: the daemon. Starts the pipeline, checks its peers without failing on them
 // (they may come up later), and stops cleanly on SIGTERM: intake first, then drain or spool.
 
-import { createApp } from "../app.js";
+import { createDaemon } from "../daemon.js";
 import { errorMessage, isEnrichdError } from "../errors.js";
 import { startMetricsServer } from "../metrics/server.js";
 import { fail, loadConfigOrExit, loggerFor, VERSION, type CommonOptions } from "./common.js";
@@ -13,14 +13,14 @@ export interface RunOptions extends CommonOptions {
 export async function runCommand(options: RunOptions): Promise<void> {
   const config = loadConfigOrExit(options, options.dryRun ? { dryRun: true } : {});
   const logger = loggerFor(config, options);
-  let app;
+  let daemon;
   try {
-    app = await createApp({ config, logger });
+    daemon = await createDaemon({ config, logger });
   } catch (error) {
     fail(isEnrichdError(error) ? error.message : errorMessage(error));
   }
-  const { daemon } = app;
-  const bus = app.createBus();
+  const { pipeline } = daemon;
+  const bus = daemon.createBus();
   logger.info(
     {
       version: VERSION,
@@ -29,13 +29,13 @@ export async function runCommand(options: RunOptions): Promise<void> {
       modules: config.modules.url,
       stateDir: config.state.dir,
       dryRun: config.dryRun,
-      subscribers: app.subscribers.map((s) => ({ name: s.name, routes: s.handlers.map((h) => ({ queries: h.queries, where: h.where })) })),
-      topics: [...daemon.wantedKinds],
+      subscribers: daemon.subscribers.map((s) => ({ name: s.name, routes: s.handlers.map((h) => ({ queries: h.queries, where: h.where })) })),
+      topics: [...pipeline.wantedKinds],
     },
     "misp-enrichd starting",
   );
 
-  const metricsServer = config.metrics.listen ? await startMetricsServer(config.metrics.listen, app.metrics, logger) : undefined;
+  const metricsServer = config.metrics.listen ? await startMetricsServer(config.metrics.listen, daemon.metrics, logger) : undefined;
 
   let stopping = false;
   const stop = (signal: string): void => {
@@ -51,7 +51,7 @@ export async function runCommand(options: RunOptions): Promise<void> {
       process.exit(1);
     }, 2 * config.pipeline.drainTimeoutMs + 10_000);
     hard.unref();
-    void app
+    void daemon
       .close()
       .then(() => metricsServer?.close())
       .then(() => {
@@ -63,26 +63,26 @@ export async function runCommand(options: RunOptions): Promise<void> {
   process.on("SIGINT", () => stop("SIGINT"));
 
   // Peers are checked, not required: MISP or the module server may start after us.
-  void app.checkModules().catch(() => undefined);
-  void app.misp
+  void daemon.checkModules().catch(() => undefined);
+  void daemon.misp
     .getVersion()
     .then((v) => logger.info({ mispVersion: v.version }, "misp reachable"))
     .catch((error) => logger.warn({ err: errorMessage(error), misp: config.misp.url }, "misp not reachable at start-up; writes will be retried"));
-  void daemon.redriveSpool().catch((error) => logger.warn({ err: errorMessage(error) }, "spool re-drive failed"));
+  void pipeline.redriveSpool().catch((error) => logger.warn({ err: errorMessage(error) }, "spool re-drive failed"));
 
   if (config.backfill.enabled) {
-    void app.backfill.run("start-up");
-    const timer = setInterval(() => void app.backfill.run("periodic"), config.backfill.intervalMs);
+    void daemon.backfill.run("start-up");
+    const timer = setInterval(() => void daemon.backfill.run("periodic"), config.backfill.intervalMs);
     timer.unref();
   }
 
   try {
-    await daemon.run(bus);
+    await pipeline.run(bus);
   } catch (error) {
     logger.error({ err: errorMessage(error), code: isEnrichdError(error) ? error.code : undefined }, "bus failed");
-    await app.close().catch(() => undefined);
+    await daemon.close().catch(() => undefined);
     process.exitCode = 1;
     return;
   }
-  await app.close();
+  await daemon.close();
 }

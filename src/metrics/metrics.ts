@@ -27,7 +27,7 @@ const HELP: Readonly<Record<string, string>> = {
   misp_enrichd_objects_written_total: "Objects created in MISP (outcome created) or found already there (exists).",
   misp_enrichd_retries_total: "Handler retries after a retriable error.",
   misp_enrichd_spool_entries: "Entries waiting in the on-disk retry spool.",
-  misp_enrichd_in_flight: "Messages accepted by the pipeline and not yet done.",
+  misp_enrichd_in_flight: "Handler runs accepted by the pipeline (running or queued) and not yet done.",
   misp_enrichd_bus_silence_warnings_total: "Times the bus was silent for longer than bus.zmq.silenceWarnMs.",
   misp_enrichd_backfill_runs_total: "Gap backfill runs, by trigger.",
   misp_enrichd_backfill_attributes_total: "Attributes fed to the pipeline by gap backfill.",

@@ -14,14 +14,14 @@ describe("gap backfill", () => {
     const seen = h.misp.seedAttribute(event.uuid, { type: "ip-dst", value: "8.8.8.8" });
     await h.publish(seen.message.topic, seen.message.payload);
     await h.settle();
-    expect(h.app.backfill.watermark()).toBeGreaterThan(0);
+    expect(h.daemon.backfill.watermark()).toBeGreaterThan(0);
 
     // Two attributes added while the daemon was away: MISP never delivers their messages.
     h.misp.seedAttribute(event.uuid, { type: "ip-src", value: "188.65.220.25" });
     h.misp.seedAttribute(event.uuid, { type: "ip-dst", value: "2001:4860:4860::8888" });
     h.misp.seedAttribute(event.uuid, { type: "domain", value: "example.org" });
 
-    await h.app.backfill.run("test");
+    await h.daemon.backfill.run("test");
     await h.settle();
     const search = h.misp.calls.filter((c) => c.path === "/attributes/restSearch");
     expect(search).toHaveLength(1);
@@ -30,7 +30,7 @@ describe("gap backfill", () => {
     expect(h.modules?.queryCount("mmdb_lookup")).toBe(3);
 
     // A second run finds nothing new: everything it fetched is remembered, its own writes are echoes.
-    await h.app.backfill.run("test");
+    await h.daemon.backfill.run("test");
     await h.settle();
     expect(h.misp.state.objects).toHaveLength(3);
     expect(h.modules?.queryCount("mmdb_lookup")).toBe(3);
@@ -40,9 +40,9 @@ describe("gap backfill", () => {
     h = await startHarness();
     const event = h.misp.seedEvent();
     h.misp.seedAttribute(event.uuid, { type: "ip-dst", value: "8.8.8.8" });
-    expect(h.app.backfill.watermark()).toBeUndefined();
-    expect(await h.app.backfill.run("start-up")).toBe(0);
-    expect(h.app.backfill.watermark()).toBeGreaterThan(0);
+    expect(h.daemon.backfill.watermark()).toBeUndefined();
+    expect(await h.daemon.backfill.run("start-up")).toBe(0);
+    expect(h.daemon.backfill.watermark()).toBeGreaterThan(0);
     expect(h.misp.calls.filter((c) => c.path === "/attributes/restSearch")).toHaveLength(0);
     expect(h.misp.state.objects).toHaveLength(0);
   });
