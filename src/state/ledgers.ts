@@ -27,7 +27,7 @@ export function openLedgers(config: Config): Ledgers {
     createPersistentSet({ ttlSeconds, ...(config.dryRun ? {} : { file: join(config.state.dir, LEDGER_FILES[name]) }) });
   const own = open("own", config.pipeline.echoTtlSeconds);
   const references = open("references", REFERENCES_TTL_SECONDS);
-  const handled = open("handled", config.pipeline.echoTtlSeconds);
+  const handled = open("handled", config.pipeline.handledTtlSeconds);
   return {
     own,
     references,
