@@ -38,7 +38,7 @@ export interface BackpressureResult {
   readonly maxAcceptWaitMs: number;
   /** Accepted and not yet done, counted by the producer. */
   readonly peakPending: number;
-  /** The daemon's misp_enrichd_in_flight gauge (counts the one message waiting in push too). */
+  /** The daemon's misp_enrichd_in_flight gauge: the keyed queue's accepted, unfinished tasks. */
   readonly peakInFlight: number;
   /** Frames finished by the end (all accepted ones when drained). */
   readonly finished: number;
@@ -59,17 +59,17 @@ export async function runBackpressure(params: BackpressureParams): Promise<Backp
     // Buffers only: the strings become garbage before the baseline is taken.
     const frames = (await peers.synthesize({ set: "main", events: params.events, attributesPerEvent: params.attributesPerEvent, firstOctet: 81, seed: 4 })).frames.map((f) => Buffer.from(f));
     const bench = await startBenchApp({ mispUrl: peers.mispUrl, modulesUrl: peers.modulesUrl, overrides: { "pipeline.maxPending": params.maxPending } });
-    const { app } = bench;
+    const { daemon } = bench;
     try {
       await peers.reset();
       const outgoing = watchOutgoing();
       const sampler = startMemorySampler();
       const started = performance.now();
       const run = await feed({
-        accept: app.daemon.accept,
+        accept: daemon.pipeline.accept,
         frames,
         timeBoxMs: params.timeBoxMs,
-        probe: () => app.metrics.get("misp_enrichd_in_flight"),
+        probe: () => daemon.metrics.get("misp_enrichd_in_flight"),
       });
       // The producer just stopped: pending work is at its highest. What does it keep alive?
       fullGc();
@@ -86,8 +86,8 @@ export async function runBackpressure(params: BackpressureParams): Promise<Backp
       return {
         label: params.label,
         mispDelayMs: params.mispDelayMs,
-        maxPending: app.config.pipeline.maxPending,
-        concurrency: app.config.pipeline.concurrency,
+        maxPending: daemon.config.pipeline.maxPending,
+        concurrency: daemon.config.pipeline.concurrency,
         offered: frames.length,
         accepted: run.accepted,
         timedOut: run.timedOut,

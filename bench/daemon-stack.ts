@@ -1,11 +1,11 @@
-// Builds the daemon exactly as `misp-enrichd run` does (createApp from a loaded Config), the way
+// Builds the daemon exactly as `misp-enrichd run` does (createDaemon from a loaded Config), the way
 // test/support/harness.ts does: an empty config.yaml, the peers named in the environment, and
 // overrides by dotted path. Logs go through the real pino logger into a counting sink.
 
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createApp, type App } from "../src/app.js";
+import { createDaemon, type Daemon } from "../src/daemon.js";
 import { loadConfig } from "../src/config/load.js";
 import { createLogger } from "../src/log.js";
 
@@ -19,10 +19,10 @@ export interface BenchAppOptions {
 }
 
 export interface BenchApp {
-  readonly app: App;
+  readonly daemon: Daemon;
   /** Log lines the daemon wrote (serialised by pino, then discarded). */
   logLines(): number;
-  /** Closes the app and removes its state folder. Idempotent. */
+  /** Closes the daemon and removes its state folder. Idempotent. */
   close(): Promise<void>;
   /** Removes the state folder without draining, for a process about to exit. */
   discard(): void;
@@ -51,13 +51,13 @@ export async function startBenchApp(options: BenchAppOptions): Promise<BenchApp>
     if (show && /"level":"(warn|error|fatal)"/.test(line)) process.stderr.write(line);
   };
   const logger = createLogger({ level: config.log.level, secrets: [BENCH_KEY], destination: { write } });
-  const app = await createApp({ config, logger });
+  const daemon = await createDaemon({ config, logger });
   let closing: Promise<void> | undefined;
   return {
-    app,
+    daemon,
     logLines: () => lines,
     close() {
-      closing ??= app.close().finally(() => rmSync(stateDir, { recursive: true, force: true }));
+      closing ??= daemon.close().finally(() => rmSync(stateDir, { recursive: true, force: true }));
       return closing;
     },
     discard() {

@@ -92,7 +92,7 @@ export async function runDecoderBench(options: { rounds?: number; roundMs?: numb
   // The full accept path of a real daemon (metrics, logging, router) for the same unwanted frame.
   // Its peers are never called: a dropped frame does no I/O.
   const bench = await startBenchApp({ mispUrl: "http://127.0.0.1:9", modulesUrl: "http://127.0.0.1:9" });
-  const accept = bench.app.daemon.accept;
+  const accept = bench.daemon.pipeline.accept;
 
   const cases: Case[] = [
     { id: "a", label: "decode: wanted attribute frame (full decode)", bytes: attributeFrame.payload.length, run: decodeLoop(attributesOnly, attributeFrame, "message") },
@@ -111,7 +111,7 @@ export async function runDecoderBench(options: { rounds?: number; roundMs?: numb
     },
     {
       id: "e",
-      label: "daemon.accept: unwanted topic (misp_json_tag)",
+      label: "pipeline.accept: unwanted topic (misp_json_tag)",
       bytes: tagFrame.payload.length,
       run: (n) => {
         let sink = 0;

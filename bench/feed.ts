@@ -1,4 +1,4 @@
-// The producer side of a scenario: hands frames to `daemon.accept` one after the other, as a bus
+// The producer side of a scenario: hands frames to `pipeline.accept` one after the other, as a bus
 // does (each `accept` awaited before the next frame), and times every frame from the call to its
 // `done`. It counts accepted-but-unfinished frames itself, which is the keyed queue's `pending`
 // when, as here, every frame matches exactly one handler.

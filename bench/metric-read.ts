@@ -1,4 +1,4 @@
-// Reads the daemon's own counters (app.metrics) by label, for before/after differences.
+// Reads the daemon's own counters (daemon.metrics) by label, for before/after differences.
 
 type Snapshot = Readonly<Record<string, number>>;
 

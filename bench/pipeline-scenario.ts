@@ -1,4 +1,4 @@
-// Section 2: attribute messages through daemon.accept against the MISP and modules stand-ins (in
+// Section 2: attribute messages through pipeline.accept against the MISP and modules stand-ins (in
 // the peers process), geolocation on, defaults for every pipeline setting. A warm-up, then a
 // sequential pass (one message in flight: the unloaded latency), then the measured burst.
 
@@ -53,26 +53,26 @@ export async function runPipeline(params: PipelineParams): Promise<PipelineResul
     // Buffers only: the strings become garbage before the baseline is taken.
     const frames = (await peers.seed({ set: "main", events: params.events, attributesPerEvent: params.attributesPerEvent, firstOctet: 62, seed: 3 })).frames.map((f) => Buffer.from(f));
     const bench = await startBenchApp({ mispUrl: peers.mispUrl, modulesUrl: peers.modulesUrl });
-    const { app } = bench;
+    const { daemon } = bench;
     try {
-      const warmRun = await feed({ accept: app.daemon.accept, frames: warm.frames.map((f) => Buffer.from(f)) });
+      const warmRun = await feed({ accept: daemon.pipeline.accept, frames: warm.frames.map((f) => Buffer.from(f)) });
       await warmRun.allDone;
 
       const sequential: number[] = [];
       for (const line of seq.frames) {
         const started = performance.now();
-        const { done } = await app.daemon.accept({ topic: "misp_json_attribute", payload: Buffer.from(line), transport: "zmq", receivedAt: Date.now() });
+        const { done } = await daemon.pipeline.accept({ topic: "misp_json_attribute", payload: Buffer.from(line), transport: "zmq", receivedAt: Date.now() });
         await done;
         sequential.push(performance.now() - started);
       }
 
-      const objectsBefore = app.metrics.get("misp_enrichd_objects_written_total", { outcome: "created" });
-      const runsBefore = handlerRuns(app.metrics.snapshot());
+      const objectsBefore = daemon.metrics.get("misp_enrichd_objects_written_total", { outcome: "created" });
+      const runsBefore = handlerRuns(daemon.metrics.snapshot());
       await peers.reset();
       const outgoing = watchOutgoing();
       const sampler = startMemorySampler();
       const started = performance.now();
-      const run = await feed({ accept: app.daemon.accept, frames });
+      const run = await feed({ accept: daemon.pipeline.accept, frames });
       // The producer just stopped: pending work is at its highest. What does it keep alive?
       fullGc();
       const retainedHeap = process.memoryUsage().heapUsed;
@@ -80,7 +80,7 @@ export async function runPipeline(params: PipelineParams): Promise<PipelineResul
       const memory = sampler.stop();
       const wallMs = finishedAt - started;
       const stats = await peers.stats("main");
-      const config = app.config;
+      const config = daemon.config;
       return {
         modulesDelayMs: params.modulesDelayMs,
         messages: run.accepted,
@@ -96,8 +96,8 @@ export async function runPipeline(params: PipelineParams): Promise<PipelineResul
         peakPending: run.peakPending,
         memory,
         retainedHeap,
-        objectsCreated: app.metrics.get("misp_enrichd_objects_written_total", { outcome: "created" }) - objectsBefore,
-        handlerRuns: growth(runsBefore, handlerRuns(app.metrics.snapshot())),
+        objectsCreated: daemon.metrics.get("misp_enrichd_objects_written_total", { outcome: "created" }) - objectsBefore,
+        handlerRuns: growth(runsBefore, handlerRuns(daemon.metrics.snapshot())),
         logLinesPerMessage: bench.logLines() / (warm.frames.length + seq.frames.length + run.accepted),
         peers: stats,
         outgoing: { misp: outgoing.peak(peers.mispUrl), modules: outgoing.peak(peers.modulesUrl) },

@@ -26,7 +26,7 @@ export function printDecoder(r: DecoderBenchResult): string {
     `b/a  unwanted topic vs full decode:       ${num(r.ratio("b", "a"))}× cheaper (b2, a 6 KB publish frame dropped: ${num(r.ratio("b2", "a"))}×: the drop does not read the payload)`,
     `a/d  full decode vs JSON.parse alone:     ${num(r.ratio("d", "a"))}× the cost of the parse (typed readers + frame split on top of it)`,
     `c/a  publish frame vs attribute frame:    ${num(r.ratio("a", "c"))}× the cost`,
-    `e/b  daemon.accept vs decoder, same drop: ${num(r.ratio("b", "e"))}× the cost (metrics labels and the promise around it)`,
+    `e/b  pipeline.accept vs decoder, same drop: ${num(r.ratio("b", "e"))}× the cost (metrics labels and the promise around it)`,
   ].join("\n");
 }
 
@@ -53,8 +53,8 @@ export function printPipeline(r: PipelineResult): string {
     ["log lines per message (level info)", r.logLinesPerMessage],
   ];
   return [
-    heading("2. Pipeline in process (daemon.accept → geolocation → modules + MISP)"),
-    `${r.messages} ip attributes in ${r.events} events, interleaved (each event's own order kept); createApp as \`run\` builds it,`,
+    heading("2. Pipeline in process (pipeline.accept → geolocation → modules + MISP)"),
+    `${r.messages} ip attributes in ${r.events} events, interleaved (each event's own order kept); createDaemon as \`run\` builds it,`,
     `defaults: pipeline.concurrency ${r.concurrency}, maxPending ${r.maxPending}, modules.concurrency ${r.modulesConcurrency}. Peers in their own process:`,
     `the MISP stand-in, and the modules stand-in behind a proxy holding each query ${r.modulesDelayMs} ms (a real server asks an upstream).`,
     table(rows),

@@ -1,5 +1,5 @@
 // Section 4: a real ZeroMQ PUB socket (in the peers process) publishes a mix of MISP frames, most
-// on topics no subscriber wants, to the daemon's SUB socket (app.createBus(), as `run` does). The
+// on topics no subscriber wants, to the daemon's SUB socket (daemon.createBus(), as `run` does). The
 // SUB socket subscribes by prefix to the wanted topics only, so libzmq filters the rest on the
 // publisher's side: they never cross the socket. The MISP stand-in echoes every write on the same
 // PUB socket, as MISP does, and the daemon must recognise those echoes as its own.
@@ -60,19 +60,19 @@ export async function runZmq(params: ZmqParams): Promise<ZmqResult> {
       modulesUrl: peers.modulesUrl,
       overrides: { "bus.type": "zmq", "bus.zmq.url": peers.zmqUrl, "bus.zmq.silenceWarnMs": 60_000 },
     });
-    const { app } = bench;
+    const { daemon } = bench;
     try {
-      const tap = tapBus(app.createBus());
-      const running = app.daemon.run(tap.bus);
+      const tap = tapBus(daemon.createBus());
+      const running = daemon.pipeline.run(tap.bus);
       running.catch(() => undefined);
-      await untilSubscribed(() => peers.heartbeat(), () => app.metrics.get("misp_enrichd_messages_total", { kind: "heartbeat" }) > 0);
+      await untilSubscribed(() => peers.heartbeat(), () => daemon.metrics.get("misp_enrichd_messages_total", { kind: "heartbeat" }) > 0);
 
-      const delivered = (): number => app.metrics.total("misp_enrichd_frames_total");
+      const delivered = (): number => daemon.metrics.total("misp_enrichd_frames_total");
       const before = delivered();
-      const beforeByKind = framesByKind(app.metrics.snapshot());
-      const runsBefore = handlerRuns(app.metrics.snapshot());
-      const echoesBefore = app.metrics.total("misp_enrichd_echoes_total");
-      const objectsBefore = app.metrics.get("misp_enrichd_objects_written_total", { outcome: "created" });
+      const beforeByKind = framesByKind(daemon.metrics.snapshot());
+      const runsBefore = handlerRuns(daemon.metrics.snapshot());
+      const echoesBefore = daemon.metrics.total("misp_enrichd_echoes_total");
+      const objectsBefore = daemon.metrics.get("misp_enrichd_objects_written_total", { outcome: "created" });
       await peers.reset();
 
       const tapBefore = tap.frames();
@@ -102,14 +102,14 @@ export async function runZmq(params: ZmqParams): Promise<ZmqResult> {
       const deadline = performance.now() + params.settleLimitMs;
       let settled = false;
       let stats = await peers.stats("zmq");
-      const subscribedTopics = app.daemon.topics.zmqSubscriptions(app.daemon.wantedKinds).map((p) => p.trim());
+      const subscribedTopics = daemon.pipeline.topics.zmqSubscriptions(daemon.pipeline.wantedKinds).map((p) => p.trim());
       const expected = (s: PeersStats): number => subscribedTopics.reduce((sum, t) => sum + (mix.sentByTopic[t] ?? 0) + (s.publishedByTopic[t] ?? 0), 0);
       let completeAt = Number.NaN; // stays NaN when the limit passes first
       while (performance.now() < deadline) {
         await peers.settled();
-        await app.daemon.idle();
+        await daemon.pipeline.idle();
         stats = await peers.stats("zmq");
-        if (delivered() - before >= expected(stats) && app.metrics.get("misp_enrichd_in_flight") === 0) {
+        if (delivered() - before >= expected(stats) && daemon.metrics.get("misp_enrichd_in_flight") === 0) {
           settled = true;
           completeAt = performance.now();
           break;
@@ -117,15 +117,15 @@ export async function runZmq(params: ZmqParams): Promise<ZmqResult> {
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
       const memory = sampler.stop();
-      const deliveredByKind = growth(beforeByKind, framesByKind(app.metrics.snapshot()));
-      const runs = growth(runsBefore, handlerRuns(app.metrics.snapshot()));
+      const deliveredByKind = growth(beforeByKind, framesByKind(daemon.metrics.snapshot()));
+      const runs = growth(runsBefore, handlerRuns(daemon.metrics.snapshot()));
       const publishedByTopic: Record<string, number> = { ...mix.sentByTopic };
       for (const [topic, count] of Object.entries(stats.publishedByTopic)) publishedByTopic[topic] = (publishedByTopic[topic] ?? 0) + count;
       const total = delivered() - before;
       return {
         total: params.total,
         subscriptions: subscribedTopics,
-        receiveHighWaterMark: app.config.bus.zmq.receiveHighWaterMark,
+        receiveHighWaterMark: daemon.config.bus.zmq.receiveHighWaterMark,
         mix,
         publishedByTopic,
         deliveredByKind,
@@ -136,8 +136,8 @@ export async function runZmq(params: ZmqParams): Promise<ZmqResult> {
         completeMs: completeAt - started,
         attributeFramesPublished: mix.sentByTopic.misp_json_attribute ?? 0,
         handlerRuns: runs,
-        echoes: app.metrics.total("misp_enrichd_echoes_total") - echoesBefore,
-        objectsCreated: app.metrics.get("misp_enrichd_objects_written_total", { outcome: "created" }) - objectsBefore,
+        echoes: daemon.metrics.total("misp_enrichd_echoes_total") - echoesBefore,
+        objectsCreated: daemon.metrics.get("misp_enrichd_objects_written_total", { outcome: "created" }) - objectsBefore,
         settled,
         memory,
         peers: stats,

@@ -1,290 +1,149 @@
-// Wires bus → decode → echo guard → route → subscribers → modules + MISP. `accept` is the
-// FrameSink every bus feeds; `start` runs a bus until `stop`, which drains or spools in-flight work.
+// The daemon, built from a validated Config: the subscribers, the MISP and module clients, the
+// ledgers, the pipeline, the backfill and a bus factory. `run`, `replay` and `demo` all start here,
+// so they behave alike; this file only composes.
 
-import { setMaxListeners } from "node:events";
 import { join } from "node:path";
-import type { WebhookSender } from "./actions/webhook.js";
-import type { Bus, FrameSink } from "./bus/types.js";
-import { createDecoder } from "./decode/decoder.js";
-import { createTopicTable, type TopicTable } from "./decode/topic.js";
-import type { BusFrame, MessageKind, MispMessage } from "./decode/types.js";
+import { createWebhookSender } from "./actions/webhook.js";
+import { backfillTypes, createBackfill, type Backfill } from "./bus/backfill.js";
+import { createBus } from "./bus/create-bus.js";
+import type { Bus } from "./bus/types.js";
+import type { Config } from "./config/schema.js";
 import { errorMessage } from "./errors.js";
 import type { Logger } from "./log.js";
-import type { Metrics } from "./metrics/metrics.js";
-import type { MispClient, MispWriter } from "./misp/types.js";
+import { createMetrics, type Metrics } from "./metrics/metrics.js";
+import { createMispClientFromConfig } from "./misp/client-from-config.js";
+import { createEchoGuard } from "./misp/echo-guard.js";
+import { guardMispClient } from "./misp/guarded-client.js";
+import { createTagLocality } from "./misp/tag-locality.js";
+import type { MispClient, RestCall } from "./misp/types.js";
+import { createMispWriter } from "./misp/writer.js";
+import { createModulesClient } from "./modules/client.js";
 import type { ModulesClient } from "./modules/types.js";
-import { createKeyedQueue } from "./route/keyed-queue.js";
-import { createRouter, type Router } from "./route/router.js";
-import { createDeadLetterBox } from "./state/dead-letter.js";
-import type { EchoGuard } from "./state/echo-guard.js";
-import type { PersistentSet } from "./state/persistent-set.js";
-import { createSpool, type Spool } from "./state/spool.js";
-import type { ContextDeps } from "./subscriber/context.js";
-import type { LoadedSubscriber } from "./subscriber/load.js";
-import { createHandlerRunner, type HandlerRunner } from "./subscriber/runner.js";
-
-export interface DaemonOptions {
-  readonly logger: Logger;
-  readonly metrics: Metrics;
-  readonly subscribers: readonly LoadedSubscriber[];
-  readonly modules: ModulesClient;
-  /** Already guarded (echo guard + tag locality). */
-  readonly misp: MispClient;
-  readonly writer: MispWriter;
-  readonly webhook: WebhookSender;
-  readonly echoGuard: EchoGuard;
-  /** Attribute adds already handled, per subscriber (see HandlerRunnerOptions.handled). */
-  readonly handled?: PersistentSet;
-  readonly tagLocal: () => boolean;
-  readonly stateDir: string;
-  readonly dryRun: boolean;
-  readonly distribution: number;
-  readonly kafkaTopics?: Partial<Record<MessageKind, string>>;
-  readonly pipeline: {
-    readonly concurrency: number;
-    readonly maxPending: number;
-    readonly handlerTimeoutMs: number;
-    readonly retryAttempts: number;
-    readonly retryInitialDelayMs: number;
-    readonly retryMaxDelayMs: number;
-    readonly spoolRetryMs: number;
-    readonly drainTimeoutMs: number;
-  };
-  readonly maxFrameBytes: number;
-  /** Sees every decoded message before routing (the backfill watermark). Must be cheap. */
-  readonly observe?: (message: MispMessage) => void;
-}
+import { createPipeline, type Pipeline } from "./pipeline/pipeline.js";
+import { createRouting } from "./route/routing.js";
+import { openLedgers } from "./state/ledgers.js";
+import { loadConfiguredSubscribers, type LoadedSubscriber } from "./subscriber/load.js";
 
 export interface Daemon {
-  readonly router: Router;
-  readonly topics: TopicTable;
-  readonly wantedKinds: ReadonlySet<MessageKind>;
-  readonly accept: FrameSink;
-  readonly spool: Spool;
-  /** Runs the bus until `stop()`; resolves once intake stopped and work drained or spooled. */
-  run(bus: Bus): Promise<void>;
-  /** Re-runs spooled work once; returns how many entries were cleared. */
-  redriveSpool(): Promise<number>;
-  /** Resolves when no accepted message is still in flight. */
-  idle(): Promise<void>;
-  /** Idempotent. */
-  stop(): Promise<void>;
+  readonly config: Config;
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+  readonly pipeline: Pipeline;
+  readonly subscribers: readonly LoadedSubscriber[];
+  readonly modules: ModulesClient;
+  /** Guarded: the echo guard learns every write, tag locality applies. */
+  readonly misp: MispClient;
+  /** Calls recorded in dry-run mode, in order. */
+  readonly dryRunCalls: readonly RestCall[];
+  /** Gap backfill; `run` triggers it at start-up, on bus resume and periodically. */
+  readonly backfill: Backfill;
+  /** A bus as the config describes it, feeding nothing until `pipeline.run(bus)`. */
+  createBus(): Bus;
+  /** Checks each subscriber's modules against `/modules`; logs one line per problem. Returns the problems. */
+  checkModules(signal?: AbortSignal): Promise<string[]>;
+  /** Stops the pipeline, then closes the clients and the ledgers. Idempotent. */
+  close(): Promise<void>;
 }
 
-const RESOLVED: { readonly done: Promise<void> } = { done: Promise.resolve() };
-const UNWANTED = Object.freeze({ reason: "unwanted-topic" });
-const TOO_LARGE = Object.freeze({ reason: "too-large" });
-
-/** Per-subscriber, per-event ordering: one event's messages run in order, events run in parallel. */
-function orderingKey(message: MispMessage): string {
-  switch (message.kind) {
-    case "attribute":
-      return message.event?.uuid ?? `event-id:${message.attribute.eventId}`;
-    case "object":
-      return `event-id:${message.object.eventId}`;
-    case "object-reference":
-      return `event-id:${message.reference.eventId}`;
-    case "tag":
-      return message.tag.eventId !== undefined ? `event-id:${message.tag.eventId}` : `tag:${message.tag.id}`;
-    case "event":
-    case "publish":
-      return message.event?.uuid ?? `event-ref:${message.kind === "event" ? message.eventRef ?? "" : ""}`;
-    case "sighting":
-      return message.sighting.eventUuid ?? `event-id:${message.sighting.eventId}`;
-    default:
-      return message.kind;
-  }
+export interface CreateDaemonOptions {
+  readonly config: Config;
+  readonly logger: Logger;
+  readonly metrics?: Metrics;
 }
 
-export function createDaemon(options: DaemonOptions): Daemon {
-  const { logger, metrics } = options;
-  const log = logger.child({ component: "pipeline" });
-  const router = createRouter(options.subscribers.flatMap((s) => s.handlers));
-  const topics = createTopicTable({ kafkaTopics: options.kafkaTopics ?? {} });
-  const wantedKinds = new Set<MessageKind>(router.kinds);
-  const decoder = createDecoder({ table: topics, wanted: wantedKinds, maxFrameBytes: options.maxFrameBytes });
-  const queue = createKeyedQueue({ concurrency: options.pipeline.concurrency, maxPending: options.pipeline.maxPending });
-  const spool = createSpool({ dir: join(options.stateDir, "spool") });
-  const deadLetters = createDeadLetterBox({ file: join(options.stateDir, "dead-letter.jsonl") });
-  const intake = new AbortController();
-  const shutdown = new AbortController();
-  // Every running handler listens for shutdown (its signal and its retry sleep): allow as many.
-  setMaxListeners(options.pipeline.concurrency * 3 + 16, shutdown.signal);
-  const deps: ContextDeps = {
-    modules: options.modules,
-    writer: options.writer,
-    misp: options.misp,
-    webhook: options.webhook,
-    tagLocal: options.tagLocal,
-    dryRun: options.dryRun,
-    distribution: options.distribution,
-  };
-  const runner: HandlerRunner = createHandlerRunner({
-    deps,
+export async function createDaemon(options: CreateDaemonOptions): Promise<Daemon> {
+  const { config, logger } = options;
+  const metrics = options.metrics ?? createMetrics();
+  const subscribers = await loadConfiguredSubscribers(config);
+  const routes = subscribers.flatMap((s) => s.handlers);
+  const routing = createRouting({ config, routes });
+  const { client: rawMisp, dryRunCalls } = createMispClientFromConfig(config, { logger, metrics });
+  const ledgers = openLedgers(config);
+  const echoGuard = createEchoGuard({ own: ledgers.own, commentPrefix: config.misp.commentPrefix });
+  const tagLocality = createTagLocality(config.misp.tagLocality, logger);
+  const misp = tagLocality.wrap(guardMispClient(rawMisp, echoGuard));
+  const modules = createModulesClient({
+    url: config.modules.url,
+    timeoutMs: config.modules.timeoutMs,
+    concurrency: config.modules.concurrency,
+    moduleConfig: config.modules.config,
     logger,
     metrics,
-    spool,
-    deadLetters,
-    retryAttempts: options.pipeline.retryAttempts,
-    retryInitialDelayMs: options.pipeline.retryInitialDelayMs,
-    retryMaxDelayMs: options.pipeline.retryMaxDelayMs,
-    handlerTimeoutMs: options.pipeline.handlerTimeoutMs,
-    shutdown: shutdown.signal,
-    ...(options.handled ? { handled: options.handled } : {}),
   });
-  let inFlight = 0;
-  let idleWaiters: (() => void)[] = [];
-  let stopping: Promise<void> | undefined;
-  let currentBus: Bus | undefined;
+  const writer = createMispWriter({
+    client: misp,
+    logger,
+    metrics,
+    commentPrefix: config.misp.commentPrefix,
+    tagLocal: tagLocality.local,
+    referenceLedger: ledgers.references,
+    dryRun: config.dryRun,
+  });
+  const webhook = createWebhookSender({ logger, dryRun: config.dryRun });
+  const tools = { modules, writer, misp, webhook, tagLocal: tagLocality.local, dryRun: config.dryRun, distribution: config.misp.distribution };
+  const pipeline = createPipeline({
+    logger,
+    metrics,
+    routing,
+    echoGuard,
+    tools,
+    handled: ledgers.handled,
+    stateDir: config.state.dir,
+    settings: config.pipeline,
+    observe: (message) => backfill.observe(message),
+  });
+  const types = backfillTypes(routes);
+  const backfill = createBackfill({
+    misp,
+    sink: pipeline.accept,
+    logger,
+    metrics,
+    ...(config.dryRun ? {} : { file: join(config.state.dir, "backfill.json") }),
+    ...(types ? { types } : {}),
+    overlapSeconds: config.backfill.overlapSeconds,
+    maxAgeSeconds: config.backfill.maxAgeSeconds,
+  });
+  const onResume = config.backfill.enabled ? (reason: string): void => void backfill.run(reason) : undefined;
 
-  function settle(): void {
-    inFlight--;
-    metrics.set("misp_enrichd_in_flight", inFlight);
-    if (inFlight === 0) {
-      const waiters = idleWaiters;
-      idleWaiters = [];
-      for (const w of waiters) w();
-    }
-  }
-
-  // One labels object per (transport, kind), so the metrics keep their keys built (hot path).
-  const frameLabels = new Map<string, Readonly<Record<string, string>>>();
-  const labelsOf = (transport: string, kind: string): Readonly<Record<string, string>> => {
-    const k = `${transport}/${kind}`;
-    let labels = frameLabels.get(k);
-    if (!labels) frameLabels.set(k, (labels = Object.freeze({ transport, kind })));
-    return labels;
-  };
-
-  const accept: FrameSink = async (frame: BusFrame) => {
-    // Labelled by kind, not topic, so that a hostile publisher cannot grow the label set.
-    metrics.inc("misp_enrichd_frames_total", labelsOf(frame.transport, topics.kindOf(frame.topic) ?? "unknown"));
-    const outcome = decoder.decodeFrame(frame);
-    if (outcome.status === "dropped") {
-      metrics.inc("misp_enrichd_frames_dropped_total", outcome.reason === "too-large" ? TOO_LARGE : UNWANTED);
-      if (outcome.reason === "too-large") {
-        log.warn({ topic: outcome.topic, bytes: frame.payload.length, position: frame.position }, "frame dropped: larger than bus.maxFrameBytes");
-      }
-      return RESOLVED;
-    }
-    if (outcome.status === "error") {
-      metrics.inc("misp_enrichd_decode_errors_total", { code: outcome.error.code });
-      log.warn(
-        { code: outcome.error.code, topic: outcome.topic, position: frame.position, err: outcome.error.message, ...outcome.error.details },
-        "frame rejected",
-      );
-      return RESOLVED;
-    }
-    const message = outcome.message;
-    metrics.inc("misp_enrichd_messages_total", { kind: message.kind });
-    if (message.kind === "heartbeat") {
-      log.debug({ uptimeSeconds: message.uptimeSeconds }, "misp heartbeat");
-      return RESOLVED;
-    }
-    options.observe?.(message);
-    const echo = options.echoGuard.check(message);
-    if (echo !== null) {
-      metrics.inc("misp_enrichd_echoes_total", { kind: message.kind });
-      log.debug({ topic: message.topic, action: message.action, reason: echo }, "own write echoed; ignored");
-      return RESOLVED;
-    }
-    const handlers = router.match(message);
-    if (handlers.length === 0) {
-      if (log.isLevelEnabled("debug")) {
-        log.debug({ topic: message.topic, action: message.action, why: router.explain(message) }, "no subscriber wants this message");
-      }
-      return RESOLVED;
-    }
-    const key = orderingKey(message);
-    inFlight++;
-    metrics.set("misp_enrichd_in_flight", inFlight);
-    const dones: Promise<unknown>[] = [];
-    try {
-      for (const handler of handlers) {
-        const accepted = await queue.push(`${handler.subscriber}|${key}`, () => runner.run(handler, message, frame));
-        dones.push(accepted.done);
-      }
-    } catch (error) {
-      // The queue closed under us (shutdown): the bus will redeliver (Kafka) or the frame is lost with ZeroMQ anyway.
-      log.warn({ err: errorMessage(error), topic: message.topic }, "message not accepted: pipeline closing");
-    }
-    const done = Promise.allSettled(dones).then(() => settle());
-    return { done };
-  };
-
-  async function redriveSpool(): Promise<number> {
-    let cleared = 0;
-    const entries = await spool.list();
-    metrics.set("misp_enrichd_spool_entries", entries.length);
-    for (const entry of entries) {
-      if (shutdown.signal.aborted) break;
-      const frame: BusFrame = {
-        topic: entry.frame.topic,
-        transport: entry.frame.transport,
-        payload: Buffer.from(entry.frame.payload, "base64"),
-        receivedAt: Date.now(),
-        ...(entry.frame.position ? { position: entry.frame.position } : {}),
-      };
-      const outcome = decoder.decodeFrame(frame);
-      const handler = options.subscribers.find((s) => s.name === entry.subscriber)?.handlers[entry.routeIndex];
-      if (outcome.status !== "message" || !handler) {
-        log.warn({ spoolId: entry.id, subscriber: entry.subscriber }, "spooled work no longer matches a subscriber; kept in the spool");
-        continue;
-      }
-      const result = await runner.run(handler, outcome.message, frame, { respool: false });
-      if (result !== "retry-later") {
-        await spool.remove(entry.id);
-        cleared++;
-      }
-    }
-    if (cleared > 0) log.info({ cleared, remaining: entries.length - cleared }, "spool re-driven");
-    metrics.set("misp_enrichd_spool_entries", entries.length - cleared);
-    return cleared;
-  }
-
-  function idle(): Promise<void> {
-    if (inFlight === 0) return Promise.resolve();
-    return new Promise((resolve) => idleWaiters.push(resolve));
-  }
-
-  async function run(bus: Bus): Promise<void> {
-    currentBus = bus;
-    const timer = setInterval(() => {
-      redriveSpool().catch((error) => log.error({ err: errorMessage(error) }, "spool re-drive failed"));
-    }, options.pipeline.spoolRetryMs);
-    timer.unref();
-    try {
-      await bus.run(wantedKinds, accept, intake.signal);
-    } finally {
-      clearInterval(timer);
-    }
-  }
-
+  let closing: Promise<void> | undefined;
   return {
-    router,
-    topics,
-    wantedKinds,
-    accept,
-    spool,
-    run,
-    redriveSpool,
-    idle,
-    stop() {
-      stopping ??= (async () => {
-        intake.abort();
-        await currentBus?.close().catch((error) => log.warn({ err: errorMessage(error) }, "bus close failed"));
-        const drained = await Promise.race([
-          idle().then(() => true),
-          new Promise<boolean>((resolve) => setTimeout(resolve, options.pipeline.drainTimeoutMs, false).unref()),
-        ]);
-        if (!drained) {
-          log.warn({ inFlight }, "drain timeout: aborting handlers, their work goes to the spool");
-        }
-        shutdown.abort();
-        await idle();
-        queue.close();
+    config,
+    logger,
+    metrics,
+    pipeline,
+    subscribers,
+    modules,
+    misp,
+    dryRunCalls,
+    backfill,
+    createBus: () => createBus(config, { topics: routing.topics, logger, metrics, ...(onResume ? { onResume } : {}) }),
+    checkModules: (signal) => checkModules(subscribers, modules, logger, config.modules.url, signal),
+    close() {
+      closing ??= (async () => {
+        await pipeline.stop();
+        await Promise.allSettled([modules.close(), rawMisp.close(), backfill.flush()]);
+        ledgers.close();
       })();
-      return stopping;
+      return closing;
     },
   };
+}
+
+async function checkModules(subscribers: readonly LoadedSubscriber[], modules: ModulesClient, logger: Logger, modulesUrl: string, signal?: AbortSignal): Promise<string[]> {
+  const problems: string[] = [];
+  for (const sub of subscribers) {
+    for (const need of sub.modules) {
+      try {
+        const module = await modules.describe(need.module, signal);
+        const refused = need.types.filter((t) => !module.inputTypes.includes(t));
+        if (refused.length > 0) {
+          problems.push(`subscriber ${sub.name}: module ${need.module} does not accept ${refused.join(", ")} (it takes ${module.inputTypes.join(", ")})`);
+        }
+      } catch (error) {
+        problems.push(`subscriber ${sub.name}: module ${need.module}: ${errorMessage(error)}`);
+      }
+    }
+  }
+  for (const problem of problems) logger.error({ modulesUrl }, problem);
+  return problems;
 }

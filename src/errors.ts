@@ -1,6 +1,6 @@
 // The error catalogue. Every error the daemon raises on purpose carries a stable `code` and a
 // `retriable` verdict; callers decide by code, never by message text. README's error table lists
-// every code, and test/errors.test.ts keeps the two in step.
+// every code with its verdict, and test/config/docs.test.ts keeps the two in step.
 
 export const ERROR_CODES = {
   ENRICHD_CONFIG_INVALID: { retriable: false, summary: "the configuration failed validation at start-up" },

@@ -1,7 +1,7 @@
 // `misp-enrichd/internal`: the pieces of the daemon that this repository's own tools build on (the
 // demo in packages/standins). Not an API for anyone else: it changes with the daemon, unannounced.
 
-export { createApp, type App } from "./app.js";
+export { createDaemon, type Daemon } from "./daemon.js";
 export type { Bus } from "./bus/types.js";
 export { EXIT_FAILURE, exitAfterFlush, prettyStream, writeOut } from "./cli/common.js";
 export { loadConfig } from "./config/load.js";

@@ -2,19 +2,20 @@
 // line per check with ✔/✘/⚠ and what to fix. Writes nothing anywhere. Exit 0 when nothing failed
 // (warnings allowed), 1 when a check failed, 78 when the config or a subscriber is invalid.
 
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { loadConfig, DEFAULT_CONFIG_PATH } from "../config/load.js";
 import type { Config } from "../config/schema.js";
 import { errorMessage, isEnrichdError } from "../errors.js";
 import type { Logger } from "../log.js";
 import { createMetrics, type Metrics } from "../metrics/metrics.js";
-import { createMispClient } from "../misp/client.js";
+import { createMispClientFromConfig } from "../misp/client-from-config.js";
+import type { MispClient } from "../misp/types.js";
 import { createModulesClient } from "../modules/client.js";
-import type { LoadedSubscriber } from "../subscriber/load.js";
+import { loadConfiguredSubscribers, type LoadedSubscriber } from "../subscriber/load.js";
 import { failed, formatLine, ok, warned, type CheckLine } from "./check-line.js";
 import { checkMisp } from "./check-misp.js";
 import { checkBus, checkModules, checkStateDir } from "./check-peers.js";
-import { EXIT_CONFIG, EXIT_FAILURE, exitAfterFlush, fail, loadConfiguredSubscribers, loggerFor, writeOut, type CommonOptions } from "./common.js";
+import { EXIT_CONFIG, EXIT_FAILURE, exitAfterFlush, fail, loggerFor, writeOut, type CommonOptions } from "./common.js";
 
 export interface CheckOptions extends CommonOptions {
   /** Seconds to wait for a frame on the bus. */
@@ -47,23 +48,13 @@ function configLine(options: CheckOptions, config: Config, subscribers: readonly
 }
 
 async function mispLines(config: Config, logger: Logger, metrics: Metrics): Promise<CheckLine[]> {
-  let ca: string | undefined;
+  let misp: MispClient;
   try {
-    ca = config.misp.caFile ? readFileSync(config.misp.caFile, "utf8") : undefined;
+    // Never in dry-run: the host-organisation probe must reach MISP (it writes nothing, see check-misp.ts).
+    misp = createMispClientFromConfig(config, { logger, metrics, purpose: "check", dryRun: false }).client;
   } catch (error) {
-    return [failed("misp", `misp.caFile cannot be read: ${errorMessage(error)}`, "point misp.caFile (MISP_CA_FILE) at a readable PEM file")];
+    return [failed("misp", errorMessage(error), "point misp.caFile (MISP_CA_FILE) at a readable PEM file")];
   }
-  // Never in dry-run: the host-organisation probe must reach MISP (it writes nothing, see check-misp.ts).
-  const misp = createMispClient({
-    url: config.misp.url,
-    key: config.misp.key,
-    ...(ca ? { ca } : {}),
-    rejectUnauthorized: config.misp.verifyTls,
-    timeoutMs: config.misp.timeoutMs,
-    logger,
-    metrics,
-    requestIdPrefix: `misp-enrichd-check-${process.pid}`,
-  });
   try {
     return await checkMisp(config, misp, AbortSignal.timeout(config.misp.timeoutMs * 4));
   } finally {

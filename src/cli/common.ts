@@ -1,5 +1,5 @@
-// What every verb shares: loading the config with its one-line failure, the logger, the subscribers
-// as `run` loads them, and writing to stdout without ignoring backpressure.
+// What every verb shares: loading the config with its one-line failure, the logger, and writing to
+// stdout without ignoring backpressure.
 
 import { once } from "node:events";
 import type { DestinationStream, LevelWithSilent } from "pino";
@@ -8,7 +8,6 @@ import { collectSecrets, loadConfig } from "../config/load.js";
 import type { Config } from "../config/schema.js";
 import { isEnrichdError } from "../errors.js";
 import { createLogger, type Logger } from "../log.js";
-import { BUILTIN_SUBSCRIBERS_DIR, loadSubscribers, type LoadedSubscriber } from "../subscriber/load.js";
 
 /** sysexits EX_CONFIG: systemd's RestartPreventExitStatus keeps a bad config from restart-looping. */
 export const EXIT_CONFIG = 78;
@@ -68,11 +67,6 @@ export function loggerFor(config: Config, options: CommonOptions, placement: Log
     secrets: collectSecrets(config),
     ...(options.pretty ? { destination: prettyStream(fd) } : fd === 2 ? { destination: process.stderr } : {}),
   });
-}
-
-/** The subscribers `run` would load for this config (built-ins, then `subscribers.paths`). */
-export function loadConfiguredSubscribers(config: Config): Promise<LoadedSubscriber[]> {
-  return loadSubscribers({ dirs: [BUILTIN_SUBSCRIBERS_DIR, ...config.subscribers.paths], settings: config.subscribers.settings });
 }
 
 /** Writes to stdout and waits when the pipe is full, so `tail | less` cannot grow memory. */

@@ -5,16 +5,8 @@ import { errorMessage, isEnrichdError } from "../errors.js";
 import { createMetrics } from "../metrics/metrics.js";
 import { createModulesClient } from "../modules/client.js";
 import type { ModuleDescriptor } from "../modules/types.js";
-import {
-  EXIT_FAILURE,
-  exitAfterFlush,
-  fail,
-  loadConfigWithoutMisp,
-  loadConfiguredSubscribers,
-  loggerFor,
-  writeOut,
-  type CommonOptions,
-} from "./common.js";
+import { loadConfiguredSubscribers } from "../subscriber/load.js";
+import { EXIT_FAILURE, exitAfterFlush, fail, loadConfigWithoutMisp, loggerFor, writeOut, type CommonOptions } from "./common.js";
 import { judgeNeeds, type NeedVerdict } from "./module-needs.js";
 
 export interface ModulesOptions extends CommonOptions {

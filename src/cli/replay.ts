@@ -6,7 +6,7 @@
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createApp } from "../app.js";
+import { createDaemon } from "../daemon.js";
 import { createReplayBus } from "../bus/replay.js";
 import { collectSecrets } from "../config/load.js";
 import { errorMessage, isEnrichdError } from "../errors.js";
@@ -33,24 +33,24 @@ export async function replayCommand(file: string, options: ReplayOptions): Promi
   const stateDir = options.stateDir ?? throwaway;
   const config = loadConfigOrExit(options, { ...(options.dryRun ? { dryRun: true } : {}), ...(stateDir ? { "state.dir": stateDir } : {}) });
   const logger = loggerFor(config, options, { stderr: true });
-  let app;
+  let daemon;
   try {
-    app = await createApp({ config, logger });
+    daemon = await createDaemon({ config, logger });
   } catch (error) {
     fail(isEnrichdError(error) ? error.message : errorMessage(error));
   }
-  const bus = createReplayBus({ file, kindOf: app.daemon.topics.kindOf, logger, metrics: app.metrics });
+  const bus = createReplayBus({ file, kindOf: daemon.pipeline.topics.kindOf, logger, metrics: daemon.metrics });
   let code = 0;
   try {
-    await app.daemon.run(bus);
-    await app.daemon.idle();
+    await daemon.pipeline.run(bus);
+    await daemon.pipeline.idle();
   } catch (error) {
     process.stderr.write(`misp-enrichd replay: ${errorMessage(error)}\n`);
     code = EXIT_FAILURE;
   }
-  await app.close();
+  await daemon.close();
   if (throwaway) rmSync(throwaway, { recursive: true, force: true });
-  const summary = summarizeReplay(file, bus.stats(), app.metrics, config.dryRun ? app.dryRunCalls : undefined);
+  const summary = summarizeReplay(file, bus.stats(), daemon.metrics, config.dryRun ? daemon.dryRunCalls : undefined);
   // Bodies printed here bypass the logger: scrub configured secrets the same way.
   await writeOut(scrubSecrets(summary.text, collectSecrets(config).filter((s) => s.length >= 4)));
   if (summary.deadLettered > 0 || summary.spooled > 0) code = EXIT_FAILURE;

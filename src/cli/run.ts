@@ -3,9 +3,9 @@
 // SIGHUP is logged and ignored: there is no reload, and its default action would end the daemon
 // without a drain, a log line or a restart (systemd sees a clean exit).
 
-import { createApp } from "../app.js";
+import { createDaemon } from "../daemon.js";
 import { errorMessage, isEnrichdError } from "../errors.js";
-import { startMetricsServer } from "../metrics/server.js";
+import { startMetricsServer, type MetricsServer } from "../metrics/server.js";
 import { judgeModuleConfig } from "../modules/declared-config.js";
 import { VERSION } from "../version.js";
 import { fail, loadConfigOrExit, loggerFor, type CommonOptions } from "./common.js";
@@ -18,30 +18,15 @@ export async function runCommand(options: RunOptions): Promise<void> {
   const config = loadConfigOrExit(options, options.dryRun ? { dryRun: true } : {});
   const logger = loggerFor(config, options);
   process.on("SIGHUP", () => logger.warn({ signal: "SIGHUP" }, "SIGHUP ignored: misp-enrichd does not reload; restart it to apply a new configuration"));
-  let app;
+  let daemon;
   try {
-    app = await createApp({ config, logger });
+    daemon = await createDaemon({ config, logger });
   } catch (error) {
     fail(isEnrichdError(error) ? error.message : errorMessage(error));
   }
-  const { daemon } = app;
-  const bus = app.createBus();
-  logger.info(
-    {
-      version: VERSION,
-      bus: bus.describe,
-      misp: config.misp.url,
-      modules: config.modules.url,
-      stateDir: config.state.dir,
-      dryRun: config.dryRun,
-      subscribers: app.subscribers.map((s) => ({ name: s.name, routes: s.handlers.map((h) => ({ queries: h.queries, where: h.where })) })),
-      topics: [...daemon.wantedKinds],
-    },
-    "misp-enrichd starting",
-  );
-
-  const metricsServer = config.metrics.listen ? await startMetricsServer(config.metrics.listen, app.metrics, logger) : undefined;
-
+  const { pipeline } = daemon;
+  let metricsServer: MetricsServer | undefined;
+  // Installed before the start-up line: a SIGTERM right after it still drains.
   let stopping = false;
   const stop = (signal: string): void => {
     if (stopping) {
@@ -56,7 +41,7 @@ export async function runCommand(options: RunOptions): Promise<void> {
       process.exit(1);
     }, 2 * config.pipeline.drainTimeoutMs + 10_000);
     hard.unref();
-    void app
+    void daemon
       .close()
       .then(() => metricsServer?.close())
       .then(() => {
@@ -67,10 +52,27 @@ export async function runCommand(options: RunOptions): Promise<void> {
   process.on("SIGTERM", () => stop("SIGTERM"));
   process.on("SIGINT", () => stop("SIGINT"));
 
+  const bus = daemon.createBus();
+  logger.info(
+    {
+      version: VERSION,
+      bus: bus.describe,
+      misp: config.misp.url,
+      modules: config.modules.url,
+      stateDir: config.state.dir,
+      dryRun: config.dryRun,
+      subscribers: daemon.subscribers.map((s) => ({ name: s.name, routes: s.handlers.map((h) => ({ queries: h.queries, where: h.where })) })),
+      topics: [...pipeline.wantedKinds],
+    },
+    "misp-enrichd starting",
+  );
+
+  metricsServer = config.metrics.listen ? await startMetricsServer(config.metrics.listen, daemon.metrics, logger) : undefined;
+
   // Peers are checked, not required: MISP or the module server may start after us.
-  void app.checkModules().catch(() => undefined);
+  void daemon.checkModules().catch(() => undefined);
   // A key the module does not declare is never read: say so (an unreachable server is reported above).
-  void app.modules
+  void daemon.modules
     .list(AbortSignal.timeout(config.modules.timeoutMs))
     .then((offered) => {
       for (const problem of judgeModuleConfig(config.modules.config, offered)) {
@@ -78,25 +80,25 @@ export async function runCommand(options: RunOptions): Promise<void> {
       }
     })
     .catch(() => undefined);
-  void app.misp
+  void daemon.misp
     .getVersion()
     .then((v) => logger.info({ mispVersion: v.version }, "misp reachable"))
     .catch((error) => logger.warn({ err: errorMessage(error), misp: config.misp.url }, "misp not reachable at start-up; writes will be retried"));
-  void daemon.redriveSpool().catch((error) => logger.warn({ err: errorMessage(error) }, "spool re-drive failed"));
+  void pipeline.redriveSpool().catch((error) => logger.warn({ err: errorMessage(error) }, "spool re-drive failed"));
 
   if (config.backfill.enabled) {
-    void app.backfill.run("start-up");
-    const timer = setInterval(() => void app.backfill.run("periodic"), config.backfill.intervalMs);
+    void daemon.backfill.run("start-up");
+    const timer = setInterval(() => void daemon.backfill.run("periodic"), config.backfill.intervalMs);
     timer.unref();
   }
 
   try {
-    await daemon.run(bus);
+    await pipeline.run(bus);
   } catch (error) {
     logger.error({ err: errorMessage(error), code: isEnrichdError(error) ? error.code : undefined }, "bus failed");
-    await app.close().catch(() => undefined);
+    await daemon.close().catch(() => undefined);
     process.exitCode = 1;
     return;
   }
-  await app.close();
+  await daemon.close();
 }

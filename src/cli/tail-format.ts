@@ -3,7 +3,7 @@
 
 import type { BusFrame, MessageKind, MispMessage, Tag } from "../decode/types.js";
 import type { Router } from "../route/router.js";
-import type { EchoGuard } from "../state/echo-guard.js";
+import type { EchoGuard } from "../misp/echo-guard.js";
 
 const TOPIC_WIDTH = 27;
 

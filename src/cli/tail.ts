@@ -4,17 +4,19 @@
 
 import type { FrameSink } from "../bus/types.js";
 import type { Config } from "../config/schema.js";
-import { createDecoder } from "../decode/decoder.js";
 import { ZMQ_TOPICS, type TopicTable } from "../decode/topic.js";
 import { MESSAGE_KINDS, type BusFrame, type MessageKind } from "../decode/types.js";
 import { errorMessage, isEnrichdError } from "../errors.js";
 import type { Logger } from "../log.js";
 import { createMetrics } from "../metrics/metrics.js";
-import { createRouter } from "../route/router.js";
-import { createEchoGuard } from "../state/echo-guard.js";
-import { exitAfterFlush, fail, loadConfigWithoutMisp, loadConfiguredSubscribers, loggerFor, writeOut, type CommonOptions } from "./common.js";
+import { createEchoGuard } from "../misp/echo-guard.js";
+import { createRouting, type Routing } from "../route/routing.js";
+import { readOwnUuids } from "../state/ledgers.js";
+import { createPersistentSet, type PersistentSet } from "../state/persistent-set.js";
+import { loadConfiguredSubscribers } from "../subscriber/load.js";
+import type { Handler } from "../subscriber/types.js";
+import { exitAfterFlush, fail, loadConfigWithoutMisp, loggerFor, writeOut, type CommonOptions } from "./common.js";
 import { createLookingBus } from "./looking-bus.js";
-import { readOwnUuids } from "./own-uuids.js";
 import { explainLines, messageLine, problemLine, rawLine, type Explainer } from "./tail-format.js";
 
 export interface TailOptions extends CommonOptions {
@@ -51,18 +53,30 @@ function parseCount(value: string | undefined): number | undefined {
   return n;
 }
 
-async function explainerFor(config: Config, logger: Logger): Promise<Explainer> {
-  let router;
+/**
+ * Decoder and router as the daemon builds them. Routes only with --explain (the subscribers `run`
+ * would load; their errors end `tail` as they end `run`); the decoder reads the kinds asked for.
+ */
+async function routingFor(config: Config, topics: TopicTable, kinds: ReadonlySet<MessageKind>, explain: boolean): Promise<Routing<Handler<MessageKind>>> {
   try {
-    router = createRouter((await loadConfiguredSubscribers(config)).flatMap((s) => s.handlers));
+    const routes = explain ? (await loadConfiguredSubscribers(config)).flatMap((s) => s.handlers) : [];
+    return createRouting({ config, routes, topics, decode: kinds });
   } catch (error) {
     fail(isEnrichdError(error) ? error.message : errorMessage(error));
   }
-  const own = readOwnUuids(config.state.dir);
-  if (own.unreadable) {
-    logger.warn({ stateDir: config.state.dir, err: own.unreadable }, "own-uuids.jsonl not readable: echo verdicts rely on the comment marker only");
+}
+
+/** The echo guard as the daemon's own-uuids ledger makes it now; the comment marker alone when unreadable. */
+function explainerFor(config: Config, routing: Routing<unknown>, logger: Logger): Explainer {
+  let own: PersistentSet;
+  try {
+    own = readOwnUuids(config);
+  } catch (error) {
+    logger.warn({ stateDir: config.state.dir, err: errorMessage(error) }, "own-uuids.jsonl not readable: echo verdicts rely on the comment marker only");
+    own = createPersistentSet({ ttlSeconds: config.pipeline.echoTtlSeconds });
   }
-  return { router, wantedKinds: router.kinds, echoGuard: createEchoGuard({ own: own.set, commentPrefix: config.misp.commentPrefix }) };
+  const { router } = routing;
+  return { router, wantedKinds: router.kinds, echoGuard: createEchoGuard({ own, commentPrefix: config.misp.commentPrefix }) };
 }
 
 export async function tailCommand(options: TailOptions): Promise<void> {
@@ -74,8 +88,9 @@ export async function tailCommand(options: TailOptions): Promise<void> {
   const selection = selectKinds(options.topic ?? [], topics);
   if (typeof selection === "string") fail(selection);
   const kinds: ReadonlySet<MessageKind> = selection;
-  const explainer = options.explain ? await explainerFor(config, logger) : undefined;
-  const decoder = createDecoder({ table: topics, wanted: kinds, maxFrameBytes: config.bus.maxFrameBytes });
+  const routing = await routingFor(config, topics, kinds, options.explain === true);
+  const explainer = options.explain ? explainerFor(config, routing, logger) : undefined;
+  const { decoder } = routing;
   // With --json, notes start with '#' so the recording stays replayable.
   const note = options.json ? "#" : "";
 

@@ -95,6 +95,7 @@ const pipelineSchema = z
     spoolRetryMs: positiveInt.default(60_000),
     drainTimeoutMs: positiveInt.default(15_000),
     echoTtlSeconds: positiveInt.default(86_400),
+    handledTtlSeconds: positiveInt.default(7 * 86_400),
   })
   .strict();
 

@@ -1,5 +1,6 @@
-// Counters and gauges fed from typed internal events; off the hot path (a Map lookup each).
-// Rendered as Prometheus text by the optional /metrics listener and summarised in logs.
+// Counters and gauges, named by string where the thing happens; a Map update each (a frozen labels
+// object has its key built once). Rendered as Prometheus text by the optional /metrics listener and
+// read back by `replay`'s summary.
 
 export type Labels = Readonly<Record<string, string>>;
 
@@ -19,14 +20,14 @@ const HELP: Readonly<Record<string, string>> = {
   misp_enrichd_frames_dropped_total: "Frames dropped before parsing, by reason (unwanted topic, too large).",
   misp_enrichd_decode_errors_total: "Frames that failed to decode, by error code.",
   misp_enrichd_messages_total: "Decoded messages, by kind.",
-  misp_enrichd_handler_runs_total: "Handler runs, by subscriber and outcome (done, skipped, failed, spooled, dead-lettered).",
+  misp_enrichd_handler_runs_total: "Handler runs, by subscriber and outcome (done, skipped, duplicate, revoked, spooled, dead-lettered, retry-later).",
   misp_enrichd_echoes_total: "Messages recognised as echoes of the daemon's own writes.",
   misp_enrichd_module_queries_total: "misp-modules queries, by module and outcome.",
   misp_enrichd_misp_requests_total: "MISP REST requests, by endpoint and outcome.",
   misp_enrichd_objects_written_total: "Objects created in MISP (outcome created) or found already there (exists).",
   misp_enrichd_retries_total: "Handler retries after a retriable error.",
   misp_enrichd_spool_entries: "Entries waiting in the on-disk retry spool.",
-  misp_enrichd_in_flight: "Messages accepted by the pipeline and not yet done.",
+  misp_enrichd_in_flight: "Handler runs accepted by the pipeline (running or queued) and not yet done.",
   misp_enrichd_bus_silence_warnings_total: "Times the bus was silent for longer than bus.zmq.silenceWarnMs.",
   misp_enrichd_backfill_runs_total: "Gap backfill runs, by trigger.",
   misp_enrichd_backfill_attributes_total: "Attributes fed to the pipeline by gap backfill.",

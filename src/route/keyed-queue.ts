@@ -13,6 +13,8 @@ export interface KeyedQueueOptions {
   readonly maxPending: number;
   /** Aborting drops queued tasks (their `done` rejects) and is passed to running ones. */
   readonly signal?: AbortSignal;
+  /** Called with `size()` each time it changes (the in-flight gauge). Must be cheap. */
+  readonly onSize?: (size: number) => void;
 }
 
 export interface KeyedQueue {
@@ -47,6 +49,7 @@ export function createKeyedQueue(options: KeyedQueueOptions): KeyedQueue {
   checkPositiveInteger("concurrency", concurrency);
   checkPositiveInteger("maxPending", maxPending);
   const signal = options.signal ?? new AbortController().signal;
+  const onSize = options.onSize ?? ((): void => undefined);
 
   const queued = new Map<string, Job[]>(); // per key: accepted, not started; key present while busy
   const ready: string[] = []; // keys whose next job may start, in the order they became ready
@@ -60,7 +63,7 @@ export function createKeyedQueue(options: KeyedQueueOptions): KeyedQueue {
   signal.addEventListener("abort", () => abortAll(signal.reason), { once: true });
 
   function accept(job: Job): void {
-    pending++;
+    onSize(++pending);
     const jobs = queued.get(job.key);
     if (jobs === undefined) {
       queued.set(job.key, [job]);
@@ -82,7 +85,7 @@ export function createKeyedQueue(options: KeyedQueueOptions): KeyedQueue {
 
   function finished(key: string): void {
     running--;
-    pending--;
+    onSize(--pending);
     const jobs = queued.get(key);
     if (jobs !== undefined && jobs.length > 0) ready.push(key);
     else queued.delete(key);
@@ -108,7 +111,7 @@ export function createKeyedQueue(options: KeyedQueueOptions): KeyedQueue {
     for (const waiter of waiting.splice(0)) waiter.refuse(reason);
     for (const [key, jobs] of queued) {
       for (const job of jobs.splice(0)) {
-        pending--;
+        onSize(--pending);
         job.cancel(reason);
       }
       if (!ready.includes(key)) continue;

@@ -4,9 +4,8 @@
 
 import { EnrichdError } from "../errors.js";
 import type { MessageKind, MispMessage } from "../decode/types.js";
-import type { RegisteredHandler } from "../subscriber/types.js";
 import { checkFilterQuery } from "./filter-query.js";
-import type { FilterQuery, Route, Where } from "./types.js";
+import type { FilterQuery, Route, RouteSpec, Where } from "./types.js";
 import { compileWhere, validateWhere } from "./where.js";
 
 export interface RouteVerdict {
@@ -17,30 +16,33 @@ export interface RouteVerdict {
   readonly reason?: string;
 }
 
-export interface Router {
+/** `H` is the handler type the specs carry; the router only checks that each is a function. */
+export interface Router<H = unknown> {
   /** Union of the routes' kinds: drives bus subscriptions and the decoder's topic rejection. */
   readonly kinds: ReadonlySet<MessageKind>;
   readonly routes: readonly Route[];
-  /** Handlers whose route matches, in registration order. */
-  match(message: MispMessage): readonly RegisteredHandler[];
+  /** Specs whose route matches, in registration order. */
+  match(message: MispMessage): readonly RouteSpec<H>[];
+  /** The spec registered as `subscriber`'s `on[index]` (spooled work names its route so). */
+  find(subscriber: string, index: number): RouteSpec<H> | undefined;
   /** Every route's verdict on the message, for `tail --explain` and `check`. */
   explain(message: MispMessage): readonly RouteVerdict[];
 }
 
-interface CompiledRoute {
+interface CompiledRoute<H> {
   readonly route: Route;
-  readonly handler: RegisteredHandler;
+  readonly spec: RouteSpec<H>;
 }
 
-const NONE: readonly RegisteredHandler[] = Object.freeze([]);
+const NONE: readonly never[] = Object.freeze([]);
 
 /** Throws EnrichdError ENRICHD_SUBSCRIBER_INVALID listing every problem of every route, one per line. */
-export function createRouter(handlers: readonly RegisteredHandler[]): Router {
+export function createRouter<H>(specs: readonly RouteSpec<H>[]): Router<H> {
   const problems: string[] = [];
   const seen = new Set<string>();
-  const parsed: { handler: RegisteredHandler; actions: Map<MessageKind, ReadonlySet<string> | null> }[] = [];
+  const parsed: { handler: RouteSpec<H>; actions: Map<MessageKind, ReadonlySet<string> | null> }[] = [];
 
-  handlers.forEach((handler, position) => {
+  specs.forEach((handler, position) => {
     const path = routePath(handler, position);
     if (typeof handler.subscriber !== "string" || handler.subscriber.length === 0) {
       problems.push(`${path}.subscriber: ${JSON.stringify(handler.subscriber)} is not a non-empty name`);
@@ -59,8 +61,8 @@ export function createRouter(handlers: readonly RegisteredHandler[]): Router {
     });
   }
 
-  const compiled = parsed.map(({ handler, actions }): CompiledRoute => ({ handler, route: compileRoute(handler, actions) }));
-  const byKind = new Map<MessageKind, CompiledRoute[]>();
+  const compiled = parsed.map(({ handler, actions }): CompiledRoute<H> => ({ spec: handler, route: compileRoute(handler, actions) }));
+  const byKind = new Map<MessageKind, CompiledRoute<H>[]>();
   for (const entry of compiled) {
     for (const kind of entry.route.kinds) {
       const list = byKind.get(kind) ?? [];
@@ -72,12 +74,15 @@ export function createRouter(handlers: readonly RegisteredHandler[]): Router {
   return Object.freeze({
     kinds: new Set(byKind.keys()) as ReadonlySet<MessageKind>,
     routes: Object.freeze(compiled.map((entry) => entry.route)),
-    match(message: MispMessage): readonly RegisteredHandler[] {
+    match(message: MispMessage): readonly RouteSpec<H>[] {
       const candidates = byKind.get(message.kind);
       if (candidates === undefined) return NONE;
-      const matched: RegisteredHandler[] = [];
-      for (const { route, handler } of candidates) if (route.test(message) === null) matched.push(handler);
+      const matched: RouteSpec<H>[] = [];
+      for (const { route, spec } of candidates) if (route.test(message) === null) matched.push(spec);
       return matched;
+    },
+    find(subscriber: string, index: number): RouteSpec<H> | undefined {
+      return specs.find((spec) => spec.subscriber === subscriber && spec.index === index);
     },
     explain(message: MispMessage): readonly RouteVerdict[] {
       return compiled.map(({ route }) => {
@@ -89,7 +94,7 @@ export function createRouter(handlers: readonly RegisteredHandler[]): Router {
   });
 }
 
-function routePath(handler: RegisteredHandler, position: number): string {
+function routePath(handler: RouteSpec<unknown>, position: number): string {
   const name = typeof handler.subscriber === "string" && handler.subscriber ? handler.subscriber : `handlers[${position}]`;
   return `${name}.on[${String(handler.index)}]`;
 }
@@ -114,7 +119,7 @@ function parseQueries(queries: unknown, path: string, problems: string[]): Map<M
   return actions;
 }
 
-function compileRoute(handler: RegisteredHandler, actions: ReadonlyMap<MessageKind, ReadonlySet<string> | null>): Route {
+function compileRoute(handler: RouteSpec<unknown>, actions: ReadonlyMap<MessageKind, ReadonlySet<string> | null>): Route {
   const where: Where = handler.where ?? {};
   const matchesWhere = compileWhere(where);
   const queries = Object.freeze([...handler.queries]) as readonly FilterQuery[];

@@ -32,6 +32,19 @@ export interface Where {
   };
 }
 
+/**
+ * One registered route as the router takes it: who registered it, what it queries, and the handler
+ * it leads to. The router never calls `handler`; it hands matching specs back to its caller.
+ */
+export interface RouteSpec<H = unknown> {
+  readonly subscriber: string;
+  /** Index of the `on` call inside its subscriber, for logs. */
+  readonly index: number;
+  readonly queries: readonly FilterQuery[];
+  readonly where: Where;
+  readonly handler: H;
+}
+
 /** A compiled route: the queries and where of one `sub.on(...)` call. */
 export interface Route {
   readonly subscriber: string;

@@ -1,5 +1,6 @@
 // Work that can never succeed (a 4xx from MISP, a module error, a bad message a handler rejected)
-// is appended here with the reason, so an operator can inspect or replay it; nothing vanishes.
+// is appended here with the reason, so nothing vanishes unseen: one JSON line per letter, the frame's
+// payload in base64. Nothing reads the file back; an operator inspects it and fixes the cause.
 
 import { appendFile, mkdir } from "node:fs/promises";
 import { dirname } from "node:path";

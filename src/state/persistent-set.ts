@@ -1,5 +1,6 @@
 // A set of strings with a time to live, kept in memory and appended to a JSONL file so that it
-// survives restarts. Used for the uuids the daemon wrote (echo guard) and the references it added.
+// survives restarts: the daemon's ledgers (state/ledgers.ts). One `{"v": value, "e": expiry ms}` per
+// line; this file is the only reader and writer of that format.
 
 import { closeSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
@@ -19,36 +20,32 @@ export interface PersistentSetOptions {
   /** JSONL file; undefined keeps the set in memory only (tests, dry-run). */
   readonly file?: string;
   readonly ttlSeconds: number;
+  /**
+   * Reads the file as it is now and never writes it (a reader beside the daemon that owns it, such
+   * as `tail --explain`): later adds stay in memory, a missing file is an empty set.
+   */
+  readonly readOnly?: boolean;
   readonly now?: () => number;
 }
+
+/** Adds after which a set is compacted however small it is (then: once adds outnumber live entries). */
+const COMPACT_AFTER = 10_000;
 
 export function createPersistentSet(options: PersistentSetOptions): PersistentSet {
   const now = options.now ?? Date.now;
   const entries = new Map<string, number>();
   const ttlMs = options.ttlSeconds * 1000;
   let addsSinceCompaction = 0;
+  // Entries kept by the last compaction: the next one comes once the adds since outnumber them.
+  let keptAtCompaction = 0;
   // Kept open: an append per write-back is on the hot path, an open/close each time costs 3-4×.
   let fd: number | undefined;
+  const file = options.readOnly ? undefined : options.file;
 
   if (options.file) {
     try {
-      mkdirSync(dirname(options.file), { recursive: true });
-      let text = "";
-      try {
-        text = readFileSync(options.file, "utf8");
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
-      }
-      const t = now();
-      for (const line of text.split("\n")) {
-        if (!line) continue;
-        try {
-          const { v, e } = JSON.parse(line) as { v: unknown; e: unknown };
-          if (typeof v === "string" && typeof e === "number" && e > t) entries.set(v, e);
-        } catch {
-          // A torn last line after a crash: skip it, the rest is intact.
-        }
-      }
+      if (file) mkdirSync(dirname(file), { recursive: true });
+      readEntries(options.file, now(), entries);
       compact();
     } catch (error) {
       throw new EnrichdError("ENRICHD_STATE_FAILED", `cannot use state file ${options.file}: ${(error as Error).message}`, {
@@ -57,17 +54,19 @@ export function createPersistentSet(options: PersistentSetOptions): PersistentSe
     }
   }
 
+  /** Drops expired entries, then rewrites the file with the live ones. */
   function compact(): void {
-    if (!options.file) return;
-    if (fd !== undefined) closeSync(fd);
-    fd = undefined;
     const t = now();
     for (const [value, expiry] of entries) if (expiry <= t) entries.delete(value);
-    const tmp = `${options.file}.tmp`;
-    writeFileSync(tmp, [...entries].map(([v, e]) => JSON.stringify({ v, e })).join("\n") + (entries.size ? "\n" : ""));
-    renameSync(tmp, options.file);
-    fd = openSync(options.file, "a", 0o600);
     addsSinceCompaction = 0;
+    keptAtCompaction = entries.size;
+    if (!file) return;
+    if (fd !== undefined) closeSync(fd);
+    fd = undefined;
+    const tmp = `${file}.tmp`;
+    writeFileSync(tmp, [...entries].map(([v, e]) => JSON.stringify({ v, e })).join("\n") + (entries.size ? "\n" : ""));
+    renameSync(tmp, file);
+    fd = openSync(file, "a", 0o600);
   }
 
   function addAll(values: readonly string[]): void {
@@ -78,11 +77,10 @@ export function createPersistentSet(options: PersistentSetOptions): PersistentSe
       entries.set(value, expiry);
       lines += JSON.stringify({ v: value, e: expiry }) + "\n";
     }
-    if (fd === undefined) return;
-    writeSync(fd, lines);
+    if (fd !== undefined) writeSync(fd, lines);
     addsSinceCompaction += values.length;
-    // Keep the file proportional to the live set.
-    if (addsSinceCompaction > 10_000 && addsSinceCompaction > entries.size) compact();
+    // Keep the file (and the map, which only compaction prunes) proportional to the live set.
+    if (addsSinceCompaction > COMPACT_AFTER && addsSinceCompaction > keptAtCompaction) compact();
   }
 
   return {
@@ -107,4 +105,24 @@ export function createPersistentSet(options: PersistentSetOptions): PersistentSe
       return entries.size;
     },
   };
+}
+
+/** Adds the file's unexpired entries to `into`; a missing file adds none, a torn line is skipped. */
+function readEntries(file: string, now: number, into: Map<string, number>): void {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return;
+    throw error;
+  }
+  for (const line of text.split("\n")) {
+    if (!line) continue;
+    try {
+      const { v, e } = JSON.parse(line) as { v: unknown; e: unknown };
+      if (typeof v === "string" && typeof e === "number" && e > now) into.set(v, e);
+    } catch {
+      // A torn last line after a crash: skip it, the rest is intact.
+    }
+  }
 }

@@ -5,6 +5,7 @@
 import { readdirSync } from "node:fs";
 import { basename, extname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import type { Config } from "../config/schema.js";
 import type { MessageKind } from "../decode/types.js";
 import { EnrichdError } from "../errors.js";
 import type { FilterQuery, Where } from "../route/types.js";
@@ -58,6 +59,11 @@ function mergeOptions(name: string, defaults: SubscriberOptions, overrides: Read
     }
   }
   return Object.freeze({ ...defaults, ...overrides });
+}
+
+/** The subscribers a config enables: the built-ins, then those in `subscribers.paths`. */
+export function loadConfiguredSubscribers(config: Config): Promise<LoadedSubscriber[]> {
+  return loadSubscribers({ dirs: [BUILTIN_SUBSCRIBERS_DIR, ...config.subscribers.paths], settings: config.subscribers.settings });
 }
 
 export async function loadSubscribers(options: LoadSubscribersOptions): Promise<LoadedSubscriber[]> {

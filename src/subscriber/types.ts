@@ -5,7 +5,7 @@ import type { Logger } from "pino";
 import type { Attribute, EventSummary, MessageKind, MessageOfKind } from "../decode/types.js";
 import type { AttributeEdit, MispClient, WriteReport } from "../misp/types.js";
 import type { ModuleResult, QueryOptions } from "../modules/types.js";
-import type { FilterQuery, KindOfQuery, Where } from "../route/types.js";
+import type { FilterQuery, KindOfQuery, RouteSpec, Where } from "../route/types.js";
 
 export interface EnrichmentTools {
   /** Queries a module with the source attribute; config and timeout come from the daemon's config. */
@@ -23,7 +23,12 @@ export interface WriteTools {
   editAttribute(idOrUuid: string | number, fields: AttributeEdit): Promise<void>;
   /** Resolves an attribute by id or uuid (tag messages carry only ids). */
   viewAttribute(idOrUuid: string | number): Promise<{ attribute: Attribute; eventUuid?: string }>;
-  /** The raw client, for what the helpers above do not cover. Writes made here bypass dry-run and the echo guard. */
+  /**
+   * The daemon's MISP client, for what the helpers above do not cover. It is the one the helpers use:
+   * in dry-run its writes are recorded, not sent, and the echo guard learns the echoes they cause
+   * (an attribute edited by numeric id excepted: pass its uuid). Its `attachTags` needs `local`
+   * spelled out; with `misp.tagLocality` auto, a local tag MISP refuses is attached globally instead.
+   */
   readonly client: MispClient;
 }
 
@@ -71,11 +76,5 @@ export interface SubscriberDefinition<O extends SubscriberOptions = SubscriberOp
   readonly setup: (sub: SubscriberBuilder, options: O) => void;
 }
 
-/** A registered route's handler, type-erased for the router. */
-export interface RegisteredHandler {
-  readonly subscriber: string;
-  readonly index: number;
-  readonly queries: readonly FilterQuery[];
-  readonly where: Where;
-  readonly handler: Handler<MessageKind>;
-}
+/** A registered `sub.on(...)`: its route and its handler, type-erased for the router. */
+export type RegisteredHandler = RouteSpec<Handler<MessageKind>>;

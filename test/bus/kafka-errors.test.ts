@@ -17,7 +17,9 @@ const { KafkaJSProtocolError } = createRequire(import.meta.url)("kafkajs/src/err
 const protocolError = (code: number): Error => new KafkaJSProtocolError(createErrorFromCode(code));
 
 /** What kafkajs's retrier rejects with: the error it would not retry, or the last one after its retries ran out. */
-const refusedByRetrier = (e: Error): Error => new KafkaJSNonRetriableError(e, { cause: e.cause ?? e } as never);
+// kafkajs's typings lack the constructor's second argument ({ cause }), which its retrier passes.
+const NonRetriable = KafkaJSNonRetriableError as unknown as new (e: Error, options: { cause: unknown }) => Error;
+const refusedByRetrier = (e: Error): Error => new NonRetriable(e, { cause: e.cause ?? e });
 const retriesExhausted = (e: Error): Error => new KafkaJSNumberOfRetriesExceeded(e, { retryCount: 5, retryTime: 300 });
 
 describe("isPermanentKafkaError", () => {

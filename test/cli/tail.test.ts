@@ -1,7 +1,8 @@
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it, onTestFinished, vi } from "vitest";
 import { startZmqPublisher, type ZmqPublisher } from "@misp-enrichd/standins";
-import { pumpHeartbeats, runCli, startCli, waitForLine, type CliProcess } from "./cli.js";
+import { pumpHeartbeats, runCli, startCli, tempDir, waitForLine, type CliProcess } from "./cli.js";
 
 const fixture = (name: string): Record<string, unknown> =>
   JSON.parse(readFileSync(new URL(`../fixtures/decode/zmq-${name}.json`, import.meta.url), "utf8")) as Record<string, unknown>;
@@ -16,8 +17,8 @@ async function publisher(): Promise<ZmqPublisher> {
 }
 
 /** Starts tail with only the bus configured (no MISP url or key) and waits until it prints heartbeats. */
-async function liveTail(pub: ZmqPublisher, args: string[]): Promise<CliProcess> {
-  const cli = startCli(["tail", ...args], { MISP_ZMQ_URL: pub.url });
+async function liveTail(pub: ZmqPublisher, args: string[], env: Readonly<Record<string, string>> = {}): Promise<CliProcess> {
+  const cli = startCli(["tail", ...args], { MISP_ZMQ_URL: pub.url, ...env });
   pumpHeartbeats(pub);
   await waitForLine(cli, /misp_json_self/);
   return cli;
@@ -113,6 +114,22 @@ describe("misp-enrichd tail", () => {
     );
     expect(out).toContain("    · no subscriber queries \"tag\": the daemon does not subscribe to misp_json_tag and never reads it");
     expect(out).toContain("    · heartbeat: the daemon only notes that the bus is alive");
+  });
+
+  it("--explain knows the uuids the daemon wrote from its ledger, and leaves the ledger as it found it", async () => {
+    const pub = await publisher();
+    const stateDir = tempDir();
+    const ledger = join(stateDir, "own-uuids.jsonl");
+    const uuid = (ATTRIBUTE.Attribute as { uuid: string }).uuid;
+    // An expired entry too: a writer would compact it away.
+    const recorded = `${JSON.stringify({ v: "expired", e: 1 })}\n${JSON.stringify({ v: uuid, e: Date.now() + 3_600_000 })}\n`;
+    writeFileSync(ledger, recorded);
+    const cli = await liveTail(pub, ["--explain", "--topic", "attribute", "--topic", "heartbeat"], { STATE_DIRECTORY: stateDir });
+    await pub.publish("misp_json_attribute", ATTRIBUTE);
+    await waitForLine(cli, /⟲ echo/);
+    expect(await stopped(cli)).toBe(0);
+    expect(cli.stdout()).toContain("    ⟲ echo of the daemon's own write (attribute uuid written by misp-enrichd): ignored before routing");
+    expect(readFileSync(ledger, "utf8")).toBe(recorded);
   });
 
   it("refuses an unknown --topic with exit 78 and the permitted values", async () => {

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it, onTestFinished, vi } from "vitest";
 import { startMispStandin, startModulesStandin, type MispStandin, type ModulesStandin, type SeededAttribute } from "@misp-enrichd/standins";
-import { createApp, type App } from "../../src/app.js";
+import { createDaemon, type Daemon } from "../../src/daemon.js";
 import type { Bus } from "../../src/bus/types.js";
 import { loadConfig } from "../../src/config/load.js";
 import { startHarness, TEST_KEY, type Harness } from "../support/harness.js";
@@ -37,7 +37,7 @@ async function startShared(partitions: number): Promise<Shared> {
 }
 
 /** A daemon in this process, built as `misp-enrichd run` builds it, with a state folder of its own. */
-async function startDaemon(shared: Shared, overrides: Readonly<Record<string, unknown>> = {}): Promise<{ app: App; bus: Bus }> {
+async function startDaemon(shared: Shared, overrides: Readonly<Record<string, unknown>> = {}): Promise<{ daemon: Daemon; bus: Bus }> {
   const stateDir = mkdtempSync(join(tmpdir(), "enrichd-group-"));
   const path = join(stateDir, "config.yaml");
   writeFileSync(path, "{}\n");
@@ -55,14 +55,14 @@ async function startDaemon(shared: Shared, overrides: Readonly<Record<string, un
       ...overrides,
     },
   });
-  const app = await createApp({ config, logger: logs.logger });
-  const bus = app.createBus();
-  app.daemon.run(bus).catch(() => undefined);
+  const daemon = await createDaemon({ config, logger: logs.logger });
+  const bus = daemon.createBus();
+  daemon.pipeline.run(bus).catch(() => undefined);
   onTestFinished(async () => {
-    await app.close();
+    await daemon.close();
     rmSync(stateDir, { recursive: true, force: true });
   });
-  return { app, bus };
+  return { daemon, bus };
 }
 
 /** n ip-dst attributes over `events` events, produced round robin over the partitions. */
@@ -87,8 +87,8 @@ async function drained(shared: Shared, timeoutMs = 30_000): Promise<void> {
   );
 }
 
-const revoked = (app: App): number => app.metrics.get("misp_enrichd_handler_runs_total", { subscriber: "geolocation", outcome: "revoked" });
-const handled = (app: App): number => app.metrics.get("misp_enrichd_handler_runs_total", { subscriber: "geolocation", outcome: "done" });
+const revoked = (daemon: Daemon): number => daemon.metrics.get("misp_enrichd_handler_runs_total", { subscriber: "geolocation", outcome: "revoked" });
+const handled = (daemon: Daemon): number => daemon.metrics.get("misp_enrichd_handler_runs_total", { subscriber: "geolocation", outcome: "done" });
 
 function expectOneEffectEach(shared: Shared, sources: readonly SeededAttribute[]): void {
   const { objects, references } = shared.misp.state;
@@ -109,10 +109,10 @@ describe("kafka: daemons in one consumer group", () => {
     const sources = await produceAttributes(shared, n);
     await drained(shared);
 
-    console.log(`kafka group figures: N=${n} partitions=4 handled a=${handled(a.app)} b=${handled(b.app)} queries=${shared.modules.queryCount("mmdb_lookup")}`);
+    console.log(`kafka group figures: N=${n} partitions=4 handled a=${handled(a.daemon)} b=${handled(b.daemon)} queries=${shared.modules.queryCount("mmdb_lookup")}`);
     expectOneEffectEach(shared, sources);
     // Two partitions each, 15 messages a partition: each daemon handled its own half, and only it.
-    expect([handled(a.app), handled(b.app)]).toEqual([n / 2, n / 2]);
+    expect([handled(a.daemon), handled(b.daemon)]).toEqual([n / 2, n / 2]);
     expect(shared.modules.queryCount("mmdb_lookup")).toBe(n);
   });
 
@@ -133,10 +133,10 @@ describe("kafka: daemons in one consumer group", () => {
     const second = await produceAttributes(shared, n / 2, n / 2);
     await drained(shared);
 
-    const runs = { a: handled(a.app), b: handled(b.app) };
+    const runs = { a: handled(a.daemon), b: handled(b.daemon) };
     console.log(
       `kafka scale-out figures: N=${n} partitions=4 objects-when-b-joined=${objectsWhenJoined} handled a=${runs.a} b=${runs.b} ` +
-        `handled-twice=${runs.a + runs.b - n} revoked=${revoked(a.app) + revoked(b.app)} rebalance-ms=${rebalanceMs}`,
+        `handled-twice=${runs.a + runs.b - n} revoked=${revoked(a.daemon) + revoked(b.daemon)} rebalance-ms=${rebalanceMs}`,
     );
     expectOneEffectEach(shared, [...first, ...second]);
     // At least once, never lost. Work of a moved partition is revoked, queued or running (its new

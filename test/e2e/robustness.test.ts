@@ -79,12 +79,12 @@ describe("bad input never stops the daemon", () => {
     h.misp.failNext(3, 502, "/objects/add/");
     await enrichAfter(h, "8.8.8.8");
     expect(h.counter("misp_enrichd_handler_runs_total", { subscriber: "geolocation", outcome: "spooled" })).toBe(1);
-    expect(await h.app.daemon.spool.count()).toBe(1);
+    expect(await h.daemon.pipeline.spool.count()).toBe(1);
     expect(h.misp.state.objects).toHaveLength(0);
 
-    expect(await h.app.daemon.redriveSpool()).toBe(1);
+    expect(await h.daemon.pipeline.redriveSpool()).toBe(1);
     await h.settle();
-    expect(await h.app.daemon.spool.count()).toBe(0);
+    expect(await h.daemon.pipeline.spool.count()).toBe(0);
     expect(h.misp.state.objects).toHaveLength(1);
   });
 

@@ -1,4 +1,4 @@
-import { appendFileSync, mkdtempSync, rmSync, readFileSync } from "node:fs";
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it, onTestFinished } from "vitest";
@@ -20,5 +20,50 @@ describe("persistent set", () => {
     expect(reloaded.has("new")).toBe(true);
     expect(reloaded.size).toBe(1);
     expect(readFileSync(file, "utf8").trim().split("\n")).toHaveLength(1);
+  });
+});
+
+describe("persistent set, while running", () => {
+  it("keeps its file and its memory proportional to the live entries, however many were added", () => {
+    const file = join(mkdtempSync(join(tmpdir(), "enrichd-set-")), "s.jsonl");
+    onTestFinished(() => rmSync(join(file, ".."), { recursive: true, force: true }));
+    let t = 1_000_000;
+    const set = createPersistentSet({ file, ttlSeconds: 1, now: () => t });
+    // 50 000 distinct values, 100 per simulated 100 ms: about 1 000 are alive at any time.
+    for (let i = 0; i < 50_000; i++) {
+      set.add(`value-${i}`);
+      if (i % 100 === 99) t += 100;
+    }
+    const lines = readFileSync(file, "utf8").split("\n").filter(Boolean).length;
+    // Compaction keeps at most 10 000 appends (or as many as it kept) beyond the live entries.
+    expect(lines).toBeLessThan(12_500);
+    expect(set.size).toBeLessThan(12_500);
+    expect(set.has("value-49999")).toBe(true);
+    expect(set.has("value-0")).toBe(false);
+    set.close();
+    const reloaded = createPersistentSet({ file, ttlSeconds: 1, now: () => t });
+    expect(reloaded.has("value-49999")).toBe(true);
+    expect(reloaded.size).toBeLessThanOrEqual(1_000);
+    reloaded.close();
+  });
+
+  it("opens read-only beside the daemon that owns the file: reads it, never writes it", () => {
+    const dir = mkdtempSync(join(tmpdir(), "enrichd-set-"));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+    const file = join(dir, "own.jsonl");
+    const owner = createPersistentSet({ file, ttlSeconds: 60 });
+    owner.addAll(["written-before"]);
+    const before = readFileSync(file, "utf8");
+    const reader = createPersistentSet({ file, ttlSeconds: 60, readOnly: true });
+    expect(reader.has("written-before")).toBe(true);
+    reader.add("added-by-the-reader");
+    expect(reader.has("added-by-the-reader")).toBe(true);
+    expect(readFileSync(file, "utf8")).toBe(before);
+    owner.add("written-after");
+    expect(reader.has("written-after")).toBe(false);
+    owner.close();
+    reader.close();
+    expect(createPersistentSet({ file: join(dir, "missing", "none.jsonl"), ttlSeconds: 60, readOnly: true }).size).toBe(0);
+    expect(existsSync(join(dir, "missing"))).toBe(false);
   });
 });

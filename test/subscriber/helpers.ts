@@ -40,7 +40,7 @@ export function runnerKit(options: Partial<HandlerRunnerOptions> = {}): RunnerKi
     spool: {
       put: async (entry) => {
         spooled.push(entry);
-        return { ...entry, id: String(spooled.length), spooledAt: 0 } as SpoolEntry;
+        return { ...entry, id: String(spooled.length), spooledAt: new Date(0).toISOString() } as SpoolEntry;
       },
       list: async () => [],
       remove: async () => undefined,

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { vi } from "vitest";
 import { startMispStandin, startModulesStandin, type MispStandin, type MispStandinOptions, type ModulesStandin } from "@misp-enrichd/standins";
-import { createApp, type App } from "../../src/app.js";
+import { createDaemon, type Daemon } from "../../src/daemon.js";
 import type { Bus } from "../../src/bus/types.js";
 import { loadConfig } from "../../src/config/load.js";
 import { createTopicTable } from "../../src/decode/topic.js";
@@ -27,7 +27,7 @@ export interface BusDriver {
   /** Publishes bytes as they are (malformed input). */
   publishRaw(zmqTopic: string, payload: string | Buffer): Promise<void>;
   /** Resolves once the daemon reads the bus (ZeroMQ's slow joiner, a Kafka group join). */
-  ready(app: App): Promise<void>;
+  ready(daemon: Daemon): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -52,7 +52,7 @@ export interface Harness {
   /** Undefined when `modulesUrl` pointed elsewhere. */
   readonly modules: ModulesStandin | undefined;
   readonly logs: LogCapture;
-  readonly app: App;
+  readonly daemon: Daemon;
   readonly bus: Bus;
   readonly stateDir: string;
   /** Publishes as MISP would and counts it for `settle`. */
@@ -103,35 +103,35 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       ...options.overrides,
     },
   });
-  let app = await createApp({ config, logger: logs.logger });
-  let bus = app.createBus();
-  app.daemon.run(bus).catch(() => undefined);
-  await driver.ready(app);
+  let daemon = await createDaemon({ config, logger: logs.logger });
+  let bus = daemon.createBus();
+  daemon.pipeline.run(bus).catch(() => undefined);
+  await driver.ready(daemon);
 
   const sent: string[] = [];
   let echoesBefore = 0;
-  const counter = (name: string, labels?: Record<string, string>): number => (labels ? app.metrics.get(name, labels) : app.metrics.total(name));
+  const counter = (name: string, labels?: Record<string, string>): number => (labels ? daemon.metrics.get(name, labels) : daemon.metrics.total(name));
 
   return {
     driver,
     misp,
     modules,
     logs,
-    get app() {
-      return app;
+    get daemon() {
+      return daemon;
     },
     get bus() {
       return bus;
     },
     stateDir,
     async restartDaemon({ beforeStart } = {}) {
-      await app.close();
+      await daemon.close();
       beforeStart?.();
-      app = await createApp({ config, logger: logs.logger });
-      bus = app.createBus();
-      app.daemon.run(bus).catch(() => undefined);
-      await driver.ready(app);
-      // Counters restart from zero with the new app: so must what settle() waits for.
+      daemon = await createDaemon({ config, logger: logs.logger });
+      bus = daemon.createBus();
+      daemon.pipeline.run(bus).catch(() => undefined);
+      await driver.ready(daemon);
+      // Counters restart from zero with the new daemon: so must what settle() waits for.
       sent.length = 0;
       echoesBefore = misp.published.length;
     },
@@ -148,11 +148,11 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       return misp.calls.filter((c) => !writesOnly || c.method === "POST").map((c) => `${c.method} ${c.path}`);
     },
     async settle() {
-      const wanted = app.daemon.wantedKinds;
+      const wanted = daemon.pipeline.wantedKinds;
       await vi.waitFor(
         async () => {
           await misp.settled();
-          await app.daemon.idle();
+          await daemon.pipeline.idle();
           const expected = new Map<string, number>();
           for (const topic of [...sent, ...misp.published.slice(echoesBefore).map((p) => p.topic)]) {
             const kind = zmqTable.kindOf(topic) ?? "unknown";
@@ -160,16 +160,16 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
             expected.set(kind, (expected.get(kind) ?? 0) + 1);
           }
           for (const [kind, count] of expected) {
-            const received = app.metrics.get("misp_enrichd_frames_total", { transport: driver.transport, kind });
+            const received = daemon.metrics.get("misp_enrichd_frames_total", { transport: driver.transport, kind });
             if (received < count) throw new Error(`received ${received} of ${count} ${kind} frames`);
           }
         },
         { timeout: 20_000, interval: 25 },
       );
-      await app.daemon.idle();
+      await daemon.pipeline.idle();
     },
     async stop({ keepState = false } = {}) {
-      await app.close();
+      await daemon.close();
       await Promise.allSettled([misp.close(), modules?.close(), driver.close()]);
       if (!keepState) rmSync(stateDir, { recursive: true, force: true });
     },

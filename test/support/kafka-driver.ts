@@ -4,7 +4,7 @@
 
 import { AssignerProtocol, Kafka, Partitioners, logLevel, type Admin, type Message, type Producer } from "kafkajs";
 import { vi } from "vitest";
-import type { App } from "../../src/app.js";
+import type { Daemon } from "../../src/daemon.js";
 import { DEFAULT_KAFKA_TOPICS, HEARTBEAT_TOPIC, createTopicTable } from "../../src/decode/topic.js";
 import type { MessageKind } from "../../src/decode/types.js";
 import type { BusDriver } from "./harness.js";
@@ -259,10 +259,10 @@ export async function startKafkaDriver(options: KafkaDriverOptions = {}): Promis
       produce(kafkaTopicOf(zmqTopic), payload, publish);
     },
     flush,
-    async ready(app: App) {
+    async ready(daemon: Daemon) {
       // No probe message (settle() counts frames by kind): watch the group from the coordinator instead.
       // The topics exist and the group starts from the beginning, so nothing sent before this is missed.
-      const wanted = [...app.daemon.wantedKinds].flatMap((kind) => topics[kind] ?? []);
+      const wanted = [...daemon.pipeline.wantedKinds].flatMap((kind) => topics[kind] ?? []);
       await waitForGroup(1, wanted);
     },
     group,

@@ -1,4 +1,4 @@
-// The demo end to end: start the stack, build the daemon exactly as `run` does (createApp, the
+// The demo end to end: start the stack, build the daemon exactly as `run` does (createDaemon, the
 // configured bus) from an embedded config, publish the samples, wait until the pipeline and MISP's
 // echoes have settled, then report. Needs no config file and reads no environment.
 
@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
 import type { DestinationStream, LevelWithSilent } from "pino";
-import { createApp, loadConfig, type App, type Bus } from "misp-enrichd/internal";
+import { createDaemon, loadConfig, type Bus, type Daemon } from "misp-enrichd/internal";
 import { buildReport, type DemoReport } from "./report.js";
 import { createLogTap } from "./log-tap.js";
 import { DEMO_EVENT_INFO, publishSamples, seedSamples } from "./samples.js";
@@ -84,15 +84,15 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
   const progress = options.progress ?? ((): void => undefined);
   const stateDir = mkdtempSync(join(tmpdir(), "misp-enrichd-demo-"));
   let stack: DemoStack | undefined;
-  let app: App | undefined;
+  let daemon: Daemon | undefined;
   try {
     progress("starting the MISP stand-in, the ZeroMQ publisher and the module server on 127.0.0.1 …");
     stack = await startDemoStack({ ...(options.standInModules ? { standInModules: true } : {}) });
     const logs = createLogTap({ secrets: [DEMO_KEY], ...(options.forwardLogs ? { forward: options.forwardLogs } : {}) });
-    app = await createApp({ config: demoConfig(stack, stateDir), logger: logs.logger });
-    const { daemon, metrics } = app;
+    daemon = await createDaemon({ config: demoConfig(stack, stateDir), logger: logs.logger });
+    const { pipeline, metrics } = daemon;
     const frames = new Map<string, number>();
-    const running = daemon.run(countFrames(app.createBus(), frames));
+    const running = pipeline.run(countFrames(daemon.createBus(), frames));
     running.catch(() => undefined);
 
     // ZeroMQ's slow joiner: a frame published before the subscription is in place is lost.
@@ -106,7 +106,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     const { event, samples } = seedSamples(stack.misp);
     progress(`publishing ${samples.length} sample messages …`);
     const sent = await publishSamples(publisher, samples);
-    const subscribed = new Set(daemon.topics.zmqSubscriptions(daemon.wantedKinds).map((p) => p.trim()).filter((t) => t !== "misp_json_self"));
+    const subscribed = new Set(pipeline.topics.zmqSubscriptions(pipeline.wantedKinds).map((p) => p.trim()).filter((t) => t !== "misp_json_self"));
     const misp = stack.misp;
     // Settled: every frame on a subscribed topic (ours and MISP's echoes) received, nothing in flight.
     const expected = (): Map<string, number> => {
@@ -120,7 +120,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
       deadline,
       async () => {
         await misp.settled();
-        await daemon.idle();
+        await pipeline.idle();
         return [...expected()].every(([topic, n]) => received(topic) >= n) && metrics.get("misp_enrichd_in_flight") === 0;
       },
       () => [...expected()].map(([topic, n]) => `${topic} ${received(topic)} of ${n} received`).join(", ") + `, ${metrics.get("misp_enrichd_in_flight")} in flight`,
@@ -134,7 +134,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
       { misp, logs, samples, subscribed, echoesIgnored: metrics.total("misp_enrichd_echoes_total"), deadLettered: runs("dead-lettered"), spooled: runs("spooled") },
       { uuid: event.uuid, info: DEMO_EVENT_INFO },
     );
-    const subs = app.subscribers.map((s) => `${s.name}${s.modules.length ? ` (${s.modules.map((m) => m.module).join(", ")})` : ""}`).join(", ");
+    const subs = daemon.subscribers.map((s) => `${s.name}${s.modules.length ? ` (${s.modules.map((m) => m.module).join(", ")})` : ""}`).join(", ");
     const setup = [
       `MISP stand-in      ${misp.url} (MISP 2.5.1 rules: refuses Tor v3 onion-address values; the key's organisation is the host organisation)`,
       `ZeroMQ publisher   ${publisher.url} (MISP's echoes of every write go out on it)`,
@@ -143,7 +143,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     ].join("\n");
     return { ...report, setup, elapsedMs: Date.now() - started };
   } finally {
-    await app?.close().catch(() => undefined);
+    await daemon?.close().catch(() => undefined);
     await stack?.close();
     rmSync(stateDir, { recursive: true, force: true });
   }

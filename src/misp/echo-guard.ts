@@ -6,7 +6,7 @@
 //    edit causes on a source attribute, and the `attached to attribute` tag messages (ids only).
 
 import type { MispMessage } from "../decode/types.js";
-import type { PersistentSet } from "./persistent-set.js";
+import type { PersistentSet } from "../state/persistent-set.js";
 
 export interface EchoGuard {
   /** Records uuids the daemon is about to write (call before the POST: the echo may beat the answer). */

@@ -1,7 +1,7 @@
 // Wraps the MISP client so that every write tells the echo guard what MISP will echo, before the
 // request leaves (MISP's echo can arrive before its HTTP answer).
 
-import type { MispClient } from "../misp/types.js";
+import type { MispClient } from "./types.js";
 import type { EchoGuard } from "./echo-guard.js";
 
 export function guardMispClient(client: MispClient, guard: EchoGuard): MispClient {

@@ -8,12 +8,13 @@
 import { mkdirSync, readFileSync } from "node:fs";
 import { writeFile, rename } from "node:fs/promises";
 import { dirname } from "node:path";
-import type { FrameSink } from "../bus/types.js";
+import type { FrameSink } from "./types.js";
 import type { Attribute, EventSummary, MispMessage } from "../decode/types.js";
 import { errorMessage } from "../errors.js";
 import type { Logger } from "../log.js";
 import type { Metrics } from "../metrics/metrics.js";
 import type { MispClient } from "../misp/types.js";
+import type { RouteSpec } from "../route/types.js";
 
 export interface BackfillOptions {
   readonly misp: MispClient;
@@ -65,6 +66,18 @@ export function attributePayload(attribute: Attribute, event: EventSummary | und
       : {}),
     action: "add",
   };
+}
+
+/** The attribute types worth backfilling: undefined (all) unless every attribute route names its types. */
+export function backfillTypes(routes: readonly RouteSpec[]): string[] | undefined {
+  const types = new Set<string>();
+  for (const route of routes) {
+    if (!route.queries.some((q) => q === "attribute" || q.startsWith("attribute:"))) continue;
+    const wanted = route.where.type;
+    if (wanted === undefined) return undefined;
+    for (const t of typeof wanted === "string" ? [wanted] : wanted) types.add(t);
+  }
+  return types.size > 0 ? [...types] : undefined;
 }
 
 export function createBackfill(options: BackfillOptions): Backfill {

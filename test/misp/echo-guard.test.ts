@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it, onTestFinished } from "vitest";
 import type { AttributeMessage, MispMessage, TagMessage } from "../../src/decode/types.js";
-import { createEchoGuard } from "../../src/state/echo-guard.js";
+import { createEchoGuard } from "../../src/misp/echo-guard.js";
 import { createPersistentSet } from "../../src/state/persistent-set.js";
 
 const base = { topic: "misp_json_attribute", transport: "zmq" as const, receivedAt: 0, raw: {} };

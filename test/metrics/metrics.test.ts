@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createMetrics } from "../src/metrics/metrics.js";
+import { createMetrics } from "../../src/metrics/metrics.js";
 
 describe("metrics", () => {
   it("counts by label set whether the labels object is fresh or reused, and renders Prometheus text", () => {
@@ -22,8 +22,8 @@ describe("metrics", () => {
 
 describe("metrics endpoint", () => {
   it("serves Prometheus text on /metrics and ok on /healthz, on the address given", async () => {
-    const { startMetricsServer } = await import("../src/metrics/server.js");
-    const { captureLogs } = await import("./support/log-capture.js");
+    const { startMetricsServer } = await import("../../src/metrics/server.js");
+    const { captureLogs } = await import("../support/log-capture.js");
     const m = createMetrics();
     m.inc("misp_enrichd_echoes_total", { kind: "attribute" }, 3);
     const server = await startMetricsServer("127.0.0.1:0", m, captureLogs().logger);

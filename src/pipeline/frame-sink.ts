@@ -1,0 +1,107 @@
+// The FrameSink every bus feeds: decode → echo guard → route → the keyed queue, one task per
+// matching handler, ordered per subscriber and event. Counts frames, drops, decode errors, messages
+// and echoes; never throws, so a bad frame never stops a bus.
+
+import type { FrameSink } from "../bus/types.js";
+import type { BusFrame, MessageKind, MispMessage, Transport } from "../decode/types.js";
+import { errorMessage } from "../errors.js";
+import type { Logger } from "../log.js";
+import type { Labels, Metrics } from "../metrics/metrics.js";
+import type { EchoGuard } from "../misp/echo-guard.js";
+import type { KeyedQueue } from "../route/keyed-queue.js";
+import { orderingKey } from "../route/ordering-key.js";
+import type { Routing } from "../route/routing.js";
+import type { Handler, RegisteredHandler } from "../subscriber/types.js";
+
+export interface FrameSinkOptions {
+  readonly routing: Routing<Handler<MessageKind>>;
+  readonly echoGuard: Pick<EchoGuard, "check">;
+  readonly queue: KeyedQueue;
+  /** Runs one handler for one message (the subscriber runner); never rejects. */
+  readonly run: (handler: RegisteredHandler, message: MispMessage, frame: BusFrame) => Promise<unknown>;
+  readonly metrics: Metrics;
+  readonly log: Logger;
+  /** Sees every decoded message before the echo guard (the backfill watermark). Must be cheap. */
+  readonly observe?: (message: MispMessage) => void;
+}
+
+const RESOLVED: { readonly done: Promise<void> } = { done: Promise.resolve() };
+const UNWANTED = Object.freeze({ reason: "unwanted-topic" });
+const TOO_LARGE = Object.freeze({ reason: "too-large" });
+const nothing = (): void => undefined;
+
+export function createFrameSink(options: FrameSinkOptions): FrameSink {
+  const { routing, echoGuard, queue, run, metrics, log } = options;
+  const { decoder, router, topics } = routing;
+  const frameLabels = createFrameLabels();
+
+  return async (frame: BusFrame) => {
+    // Labelled by kind, not topic, so that a hostile publisher cannot grow the label set.
+    metrics.inc("misp_enrichd_frames_total", frameLabels(frame.transport, topics.kindOf(frame.topic) ?? "unknown"));
+    const outcome = decoder.decodeFrame(frame);
+    if (outcome.status === "dropped") {
+      metrics.inc("misp_enrichd_frames_dropped_total", outcome.reason === "too-large" ? TOO_LARGE : UNWANTED);
+      if (outcome.reason === "too-large") {
+        log.warn({ topic: outcome.topic, bytes: frame.payload.length, position: frame.position }, "frame dropped: larger than bus.maxFrameBytes");
+      }
+      return RESOLVED;
+    }
+    if (outcome.status === "error") {
+      metrics.inc("misp_enrichd_decode_errors_total", { code: outcome.error.code });
+      log.warn(
+        { code: outcome.error.code, topic: outcome.topic, position: frame.position, err: outcome.error.message, ...outcome.error.details },
+        "frame rejected",
+      );
+      return RESOLVED;
+    }
+    const message = outcome.message;
+    metrics.inc("misp_enrichd_messages_total", { kind: message.kind });
+    if (message.kind === "heartbeat") {
+      log.debug({ uptimeSeconds: message.uptimeSeconds }, "misp heartbeat");
+      return RESOLVED;
+    }
+    options.observe?.(message);
+    const echo = echoGuard.check(message);
+    if (echo !== null) {
+      metrics.inc("misp_enrichd_echoes_total", { kind: message.kind });
+      log.debug({ topic: message.topic, action: message.action, reason: echo }, "own write echoed; ignored");
+      return RESOLVED;
+    }
+    const handlers = router.match(message);
+    if (handlers.length === 0) {
+      if (log.isLevelEnabled("debug")) {
+        log.debug({ topic: message.topic, action: message.action, why: router.explain(message) }, "no subscriber wants this message");
+      }
+      return RESOLVED;
+    }
+    const key = orderingKey(message);
+    // Pushed in one go: the queue never looks idle between two handlers of one message.
+    const pushes = handlers.map((handler) => queue.push(`${handler.subscriber}|${key}`, () => run(handler, message, frame)));
+    const dones: Promise<unknown>[] = [];
+    let refused: unknown;
+    for (const pushed of await Promise.allSettled(pushes)) {
+      if (pushed.status === "fulfilled") dones.push(pushed.value.done);
+      else refused ??= pushed.reason;
+    }
+    if (refused !== undefined) {
+      // The queue closed under us (shutdown): the bus will redeliver (Kafka) or the frame is lost with ZeroMQ anyway.
+      log.warn({ err: errorMessage(refused), topic: message.topic }, "message not accepted: pipeline closing");
+    }
+    return { done: Promise.allSettled(dones).then(nothing) };
+  };
+}
+
+/**
+ * One frozen labels object per (transport, kind). metrics.ts caches the series key of a frozen
+ * labels object, so the hot path builds no key, but only if it is handed the same object each time.
+ */
+function createFrameLabels(): (transport: Transport, kind: string) => Labels {
+  const byTransport = new Map<Transport, Map<string, Labels>>();
+  return (transport, kind) => {
+    let byKind = byTransport.get(transport);
+    if (!byKind) byTransport.set(transport, (byKind = new Map()));
+    let labels = byKind.get(kind);
+    if (!labels) byKind.set(kind, (labels = Object.freeze({ transport, kind })));
+    return labels;
+  };
+}

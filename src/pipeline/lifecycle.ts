@@ -1,0 +1,70 @@
+// Runs a bus into the frame sink until stopped, re-driving the spool on a timer meanwhile. Stopping
+// closes intake and the bus, lets accepted work finish for `drainTimeoutMs`, then aborts what still
+// runs (its handlers keep it in the spool) and closes the queue.
+
+import type { Bus, FrameSink } from "../bus/types.js";
+import type { MessageKind } from "../decode/types.js";
+import { errorMessage } from "../errors.js";
+import type { Logger } from "../log.js";
+import type { KeyedQueue } from "../route/keyed-queue.js";
+
+export interface LifecycleOptions {
+  readonly sink: FrameSink;
+  readonly kinds: ReadonlySet<MessageKind>;
+  readonly queue: KeyedQueue;
+  /** Aborted once the drain time is up: running handlers stop and spool their work. */
+  readonly shutdown: AbortController;
+  readonly redriveSpool: () => Promise<number>;
+  readonly spoolRetryMs: number;
+  readonly drainTimeoutMs: number;
+  readonly log: Logger;
+}
+
+export interface Lifecycle {
+  /** Runs the bus until `stop()`; resolves once intake stopped. */
+  run(bus: Bus): Promise<void>;
+  /** Idempotent: every call returns the same promise. */
+  stop(): Promise<void>;
+}
+
+export function createLifecycle(options: LifecycleOptions): Lifecycle {
+  const { queue, log } = options;
+  const intake = new AbortController();
+  let currentBus: Bus | undefined;
+  let stopping: Promise<void> | undefined;
+
+  async function run(bus: Bus): Promise<void> {
+    currentBus = bus;
+    const timer = setInterval(() => {
+      options.redriveSpool().catch((error) => log.error({ err: errorMessage(error) }, "spool re-drive failed"));
+    }, options.spoolRetryMs);
+    timer.unref();
+    try {
+      await bus.run(options.kinds, options.sink, intake.signal);
+    } finally {
+      clearInterval(timer);
+    }
+  }
+
+  async function stop(): Promise<void> {
+    intake.abort();
+    await currentBus?.close().catch((error) => log.warn({ err: errorMessage(error) }, "bus close failed"));
+    const drained = await Promise.race([
+      queue.idle().then(() => true),
+      new Promise<boolean>((resolve) => setTimeout(resolve, options.drainTimeoutMs, false).unref()),
+    ]);
+    if (!drained) log.warn({ inFlight: queue.size() }, "drain timeout: aborting handlers, their work goes to the spool");
+    options.shutdown.abort();
+    // Work still waiting for room is let in (and spooled by its handler) before the queue closes.
+    await queue.idle();
+    await queue.close();
+  }
+
+  return {
+    run,
+    stop() {
+      stopping ??= stop();
+      return stopping;
+    },
+  };
+}
