@@ -17,7 +17,9 @@ import { guardMispClient } from "./misp/guarded-client.js";
 import { createTagLocality } from "./misp/tag-locality.js";
 import type { MispClient, RestCall } from "./misp/types.js";
 import { createMispWriter } from "./misp/writer.js";
-import { createModulesClient } from "./modules/client.js";
+import { createModulesClientFromConfig } from "./modules/client-from-config.js";
+import { judgeModuleConfig } from "./modules/declared-config.js";
+import { judgeNeeds } from "./modules/needs.js";
 import type { ModulesClient } from "./modules/types.js";
 import { createPipeline, type Pipeline } from "./pipeline/pipeline.js";
 import { createRouting } from "./route/routing.js";
@@ -37,9 +39,15 @@ export interface Daemon {
   readonly dryRunCalls: readonly RestCall[];
   /** Gap backfill; `run` triggers it at start-up, on bus resume and periodically. */
   readonly backfill: Backfill;
-  /** A bus as the config describes it, feeding nothing until `pipeline.run(bus)`. */
+  /** A bus as the config describes it, feeding nothing until `run(bus)` (or `pipeline.run(bus)`). */
   createBus(): Bus;
-  /** Checks each subscriber's modules against `/modules`; logs one line per problem. Returns the problems. */
+  /**
+   * Runs the service on a bus until `close()`: spooled work is re-driven once at once (and every
+   * `pipeline.spoolRetryMs` by the pipeline), the gap backfill runs at start-up and every
+   * `backfill.intervalMs` when enabled.
+   */
+  run(bus: Bus): Promise<void>;
+  /** Checks each subscriber's modules and `modules.config`'s keys against `/modules`; logs one line per problem. Returns the problems. */
   checkModules(signal?: AbortSignal): Promise<string[]>;
   /** Stops the pipeline, then closes the clients and the ledgers. Idempotent. */
   close(): Promise<void>;
@@ -62,14 +70,7 @@ export async function createDaemon(options: CreateDaemonOptions): Promise<Daemon
   const echoGuard = createEchoGuard({ own: ledgers.own, commentPrefix: config.misp.commentPrefix });
   const tagLocality = createTagLocality(config.misp.tagLocality, logger);
   const misp = tagLocality.wrap(guardMispClient(rawMisp, echoGuard));
-  const modules = createModulesClient({
-    url: config.modules.url,
-    timeoutMs: config.modules.timeoutMs,
-    concurrency: config.modules.concurrency,
-    moduleConfig: config.modules.config,
-    logger,
-    metrics,
-  });
+  const modules = createModulesClientFromConfig(config, { logger, metrics });
   const writer = createMispWriter({
     client: misp,
     logger,
@@ -117,7 +118,21 @@ export async function createDaemon(options: CreateDaemonOptions): Promise<Daemon
     dryRunCalls,
     backfill,
     createBus: () => createBus(config, { topics: routing.topics, logger, metrics, ...(onResume ? { onResume } : {}) }),
-    checkModules: (signal) => checkModules(subscribers, modules, logger, config.modules.url, signal),
+    async run(bus) {
+      void pipeline.redriveSpool().catch((error) => logger.warn({ err: errorMessage(error) }, "spool re-drive failed"));
+      let timer: NodeJS.Timeout | undefined;
+      if (config.backfill.enabled) {
+        void backfill.run("start-up");
+        timer = setInterval(() => void backfill.run("periodic"), config.backfill.intervalMs);
+        timer.unref();
+      }
+      try {
+        await pipeline.run(bus);
+      } finally {
+        clearInterval(timer);
+      }
+    },
+    checkModules: (signal) => checkModules(config, subscribers, modules, logger, signal),
     close() {
       closing ??= (async () => {
         await pipeline.stop();
@@ -129,21 +144,26 @@ export async function createDaemon(options: CreateDaemonOptions): Promise<Daemon
   };
 }
 
-async function checkModules(subscribers: readonly LoadedSubscriber[], modules: ModulesClient, logger: Logger, modulesUrl: string, signal?: AbortSignal): Promise<string[]> {
+/** One `/modules` read, judged for every subscriber's needs and for `modules.config`'s keys; one error line each. */
+async function checkModules(config: Config, subscribers: readonly LoadedSubscriber[], modules: ModulesClient, logger: Logger, signal?: AbortSignal): Promise<string[]> {
+  const modulesUrl = config.modules.url;
   const problems: string[] = [];
-  for (const sub of subscribers) {
-    for (const need of sub.modules) {
-      try {
-        const module = await modules.describe(need.module, signal);
-        const refused = need.types.filter((t) => !module.inputTypes.includes(t));
-        if (refused.length > 0) {
-          problems.push(`subscriber ${sub.name}: module ${need.module} does not accept ${refused.join(", ")} (it takes ${module.inputTypes.join(", ")})`);
-        }
-      } catch (error) {
-        problems.push(`subscriber ${sub.name}: module ${need.module}: ${errorMessage(error)}`);
-      }
-    }
+  const report = (fields: Record<string, unknown>, problem: string): void => {
+    problems.push(problem);
+    logger.error({ modulesUrl, ...fields }, problem);
+  };
+  let offered;
+  try {
+    offered = await modules.list(signal);
+  } catch (error) {
+    report({}, `module server ${modulesUrl} not usable: ${errorMessage(error)}`);
+    return problems;
   }
-  for (const problem of problems) logger.error({ modulesUrl }, problem);
+  for (const need of judgeNeeds(subscribers, offered)) {
+    if (need.problem !== undefined) report({ subscriber: need.subscriber, module: need.module }, `subscriber ${need.subscriber}: ${need.problem}`);
+  }
+  for (const problem of judgeModuleConfig(config.modules.config, offered)) {
+    report({ module: problem.module, ...(problem.key === undefined ? {} : { configKey: problem.key }) }, problem.message);
+  }
   return problems;
 }

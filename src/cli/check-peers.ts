@@ -15,7 +15,7 @@ import type { ModulesClient } from "../modules/types.js";
 import type { LoadedSubscriber } from "../subscriber/load.js";
 import { failed, ok, type CheckLine } from "./check-line.js";
 import { createLookingBus } from "./looking-bus.js";
-import { judgeNeeds } from "./module-needs.js";
+import { judgeNeeds } from "../modules/needs.js";
 
 export async function checkModules(config: Config, client: ModulesClient, subscribers: readonly LoadedSubscriber[], signal: AbortSignal): Promise<CheckLine[]> {
   let offered;

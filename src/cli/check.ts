@@ -10,7 +10,7 @@ import type { Logger } from "../log.js";
 import { createMetrics, type Metrics } from "../metrics/metrics.js";
 import { createMispClientFromConfig } from "../misp/client-from-config.js";
 import type { MispClient } from "../misp/types.js";
-import { createModulesClient } from "../modules/client.js";
+import { createModulesClientFromConfig } from "../modules/client-from-config.js";
 import { loadConfiguredSubscribers, type LoadedSubscriber } from "../subscriber/load.js";
 import { failed, formatLine, ok, warned, type CheckLine } from "./check-line.js";
 import { checkMisp } from "./check-misp.js";
@@ -89,7 +89,7 @@ export async function checkCommand(options: CheckOptions): Promise<void> {
   }
 
   const metrics = createMetrics();
-  const modules = createModulesClient({ url: config.modules.url, timeoutMs: config.modules.timeoutMs, concurrency: 1, moduleConfig: config.modules.config, logger, metrics });
+  const modules = createModulesClientFromConfig(config, { logger, metrics, concurrency: 1 });
   try {
     await print(await mispLines(config, logger, metrics), all);
     if (subscribersValid) await print(await checkModules(config, modules, subscribers, AbortSignal.timeout(config.modules.timeoutMs)), all);

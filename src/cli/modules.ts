@@ -3,11 +3,11 @@
 
 import { errorMessage, isEnrichdError } from "../errors.js";
 import { createMetrics } from "../metrics/metrics.js";
-import { createModulesClient } from "../modules/client.js";
+import { createModulesClientFromConfig } from "../modules/client-from-config.js";
 import type { ModuleDescriptor } from "../modules/types.js";
 import { loadConfiguredSubscribers } from "../subscriber/load.js";
 import { EXIT_FAILURE, exitAfterFlush, fail, loadConfigWithoutMisp, loggerFor, writeOut, type CommonOptions } from "./common.js";
-import { judgeNeeds, type NeedVerdict } from "./module-needs.js";
+import { judgeNeeds, type NeedVerdict } from "../modules/needs.js";
 
 export interface ModulesOptions extends CommonOptions {
   readonly json?: boolean;
@@ -37,14 +37,7 @@ export async function modulesCommand(options: ModulesOptions): Promise<void> {
   } catch (error) {
     fail(isEnrichdError(error) ? error.message : errorMessage(error));
   }
-  const client = createModulesClient({
-    url: config.modules.url,
-    timeoutMs: config.modules.timeoutMs,
-    concurrency: 1,
-    moduleConfig: config.modules.config,
-    logger,
-    metrics: createMetrics(),
-  });
+  const client = createModulesClientFromConfig(config, { logger, metrics: createMetrics(), concurrency: 1 });
   let offered: readonly ModuleDescriptor[];
   try {
     offered = await client.list(AbortSignal.timeout(config.modules.timeoutMs));

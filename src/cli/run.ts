@@ -6,7 +6,6 @@
 import { createDaemon } from "../daemon.js";
 import { errorMessage, isEnrichdError } from "../errors.js";
 import { startMetricsServer, type MetricsServer } from "../metrics/server.js";
-import { judgeModuleConfig } from "../modules/declared-config.js";
 import { VERSION } from "../version.js";
 import { fail, loadConfigOrExit, loggerFor, type CommonOptions } from "./common.js";
 
@@ -70,30 +69,13 @@ export async function runCommand(options: RunOptions): Promise<void> {
   metricsServer = config.metrics.listen ? await startMetricsServer(config.metrics.listen, daemon.metrics, logger) : undefined;
 
   // Peers are checked, not required: MISP or the module server may start after us.
-  void daemon.checkModules().catch(() => undefined);
-  // A key the module does not declare is never read: say so (an unreachable server is reported above).
-  void daemon.modules
-    .list(AbortSignal.timeout(config.modules.timeoutMs))
-    .then((offered) => {
-      for (const problem of judgeModuleConfig(config.modules.config, offered)) {
-        logger.error({ modulesUrl: config.modules.url, module: problem.module, configKey: problem.key }, problem.message);
-      }
-    })
-    .catch(() => undefined);
+  void daemon.checkModules(AbortSignal.timeout(config.modules.timeoutMs)).catch(() => undefined);
   void daemon.misp
     .getVersion()
     .then((v) => logger.info({ mispVersion: v.version }, "misp reachable"))
     .catch((error) => logger.warn({ err: errorMessage(error), misp: config.misp.url }, "misp not reachable at start-up; writes will be retried"));
-  void pipeline.redriveSpool().catch((error) => logger.warn({ err: errorMessage(error) }, "spool re-drive failed"));
-
-  if (config.backfill.enabled) {
-    void daemon.backfill.run("start-up");
-    const timer = setInterval(() => void daemon.backfill.run("periodic"), config.backfill.intervalMs);
-    timer.unref();
-  }
-
   try {
-    await pipeline.run(bus);
+    await daemon.run(bus);
   } catch (error) {
     logger.error({ err: errorMessage(error), code: isEnrichdError(error) ? error.code : undefined }, "bus failed");
     await daemon.close().catch(() => undefined);

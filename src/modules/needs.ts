@@ -1,8 +1,14 @@
-// Which module each enabled subscriber needs, judged against the server's `/modules` list: shared by
-// `check` (one ✔/✘ line per need) and `modules` (the "used by" column).
+// Which module each subscriber needs, judged against the server's `/modules` list: shared by the
+// daemon's start-up check (an error line per problem), `check` (one ✔/✘ line per need) and
+// `modules` (the "used by" column).
 
-import type { ModuleDescriptor } from "../modules/types.js";
-import type { LoadedSubscriber } from "../subscriber/load.js";
+import type { ModuleDescriptor } from "./types.js";
+
+/** What a subscriber declares it queries (`defineSubscriber({ modules })`). */
+export interface ModuleUser {
+  readonly name: string;
+  readonly modules: readonly { readonly module: string; readonly types: readonly string[] }[];
+}
 
 export interface NeedVerdict {
   readonly subscriber: string;
@@ -15,7 +21,7 @@ export interface NeedVerdict {
   readonly problem?: string;
 }
 
-export function judgeNeeds(subscribers: readonly LoadedSubscriber[], offered: readonly ModuleDescriptor[]): NeedVerdict[] {
+export function judgeNeeds(subscribers: readonly ModuleUser[], offered: readonly ModuleDescriptor[]): NeedVerdict[] {
   const byName = new Map(offered.map((m) => [m.name, m]));
   return subscribers.flatMap((sub) =>
     sub.modules.map((need): NeedVerdict => {

@@ -1,0 +1,26 @@
+// The modules client as the config describes it (URL, timeout, concurrency, per-module config), built
+// the same way for the daemon, `check` and `modules`.
+
+import type { Config } from "../config/schema.js";
+import type { Logger } from "../log.js";
+import type { Metrics } from "../metrics/metrics.js";
+import { createModulesClient } from "./client.js";
+import type { ModulesClient } from "./types.js";
+
+export interface ModulesClientSetup {
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+  /** Overrides `modules.concurrency`: the verbs that only list modules need one connection. */
+  readonly concurrency?: number;
+}
+
+export function createModulesClientFromConfig(config: Config, setup: ModulesClientSetup): ModulesClient {
+  return createModulesClient({
+    url: config.modules.url,
+    timeoutMs: config.modules.timeoutMs,
+    concurrency: setup.concurrency ?? config.modules.concurrency,
+    moduleConfig: config.modules.config,
+    logger: setup.logger,
+    metrics: setup.metrics,
+  });
+}
