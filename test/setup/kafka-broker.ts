@@ -3,7 +3,7 @@
 // 4.4.0; CI's second leg runs 3.9.2). ENRICHD_TEST_KAFKA_BROKERS=host:port uses a broker you run yourself.
 
 import type { TestProject } from "vitest/node";
-import { startKafkaBroker } from "../support/kafka-broker.js";
+import { startKafkaBroker } from "@misp-enrichd/standins";
 
 declare module "vitest" {
   export interface ProvidedContext {

@@ -3,7 +3,7 @@
 // text/html, module failures as HTTP 200 `{"error"}`, Tornado HTML pages for 404/405/500. It answers
 // every request at once: it never holds a connection open.
 
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { STANDIN_DESCRIPTORS } from "./modules-server-catalogue.js";
 import { STANDIN_HANDLERS } from "./modules-server-modules.js";
 import { listenOnLoopback } from "./listen.js";
@@ -26,6 +26,10 @@ export interface ModulesStandin {
   queryCount(module?: string): number;
   /** The next `count` `/query` calls fail this way (queued after earlier failNext calls). */
   failNext(count: number, kind: StandinFailure): void;
+  /** Goes away as a killed server does: every connection cut, the port closed. */
+  kill(): Promise<void>;
+  /** Listens again on the same port after `kill()`. */
+  restart(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -104,11 +108,29 @@ export async function startModulesStandin(options: ModulesStandinOptions = {}): 
       if (!Number.isInteger(count) || count < 0) throw new RangeError(`failNext count must be a whole number, got ${count}`);
       for (let i = 0; i < count; i += 1) failures.push(kind);
     },
+    async kill() {
+      if (!server.listening) return;
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      await closed;
+    },
+    restart: () => relisten(server, listening.port),
     close: listening.close,
   };
 }
 
 const HTTP_500 = Symbol("HTTP 500");
+
+function relisten(server: Server, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (server.listening) return resolve();
+    server.once("error", reject);
+    server.listen(port, "127.0.0.1", () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+}
 
 /** The server's `int(body.get("timeout", 300))`: numbers truncate, digit strings parse, the rest raise. */
 function timeoutSeconds(value: unknown): number | undefined {
