@@ -66,7 +66,7 @@ export async function createDaemon(options: CreateDaemonOptions): Promise<Daemon
   const routes = subscribers.flatMap((s) => s.handlers);
   const routing = createRouting({ config, routes });
   const { client: rawMisp, dryRunCalls } = createMispClientFromConfig(config, { logger, metrics });
-  const ledgers = openLedgers(config);
+  const ledgers = openLedgers(config, logger);
   const echoGuard = createEchoGuard({ own: ledgers.own, commentPrefix: config.misp.commentPrefix });
   const tagLocality = createTagLocality(config.misp.tagLocality, logger);
   const misp = tagLocality.wrap(guardMispClient(rawMisp, echoGuard));

@@ -5,6 +5,8 @@
 
 import { join } from "node:path";
 import type { Config } from "../config/schema.js";
+import { errorMessage } from "../errors.js";
+import type { Logger } from "../log.js";
 import { createPersistentSet, type PersistentSet } from "./persistent-set.js";
 
 export const LEDGER_FILES = {
@@ -22,9 +24,19 @@ export interface Ledgers {
   close(): void;
 }
 
-export function openLedgers(config: Config): Ledgers {
-  const open = (name: keyof typeof LEDGER_FILES, ttlSeconds: number): PersistentSet =>
-    createPersistentSet({ ttlSeconds, ...(config.dryRun ? {} : { file: join(config.state.dir, LEDGER_FILES[name]) }) });
+/**
+ * A ledger that cannot be written (a full disk) does not stop the daemon: one error line when it
+ * starts failing, one info line when it works again; meanwhile its new entries live in memory only.
+ */
+export function openLedgers(config: Config, logger: Logger): Ledgers {
+  const open = (name: keyof typeof LEDGER_FILES, ttlSeconds: number): PersistentSet => {
+    const file = join(config.state.dir, LEDGER_FILES[name]);
+    const onWriteState = (failure: unknown): void => {
+      if (failure === undefined) logger.info({ file }, "state file writable again");
+      else logger.error({ file, err: errorMessage(failure) }, "state file not writable (is the state folder's disk full?); its new entries are kept in memory until it is");
+    };
+    return createPersistentSet({ ttlSeconds, ...(config.dryRun ? {} : { file, onWriteState }) });
+  };
   const own = open("own", config.pipeline.echoTtlSeconds);
   const references = open("references", REFERENCES_TTL_SECONDS);
   const handled = open("handled", config.pipeline.handledTtlSeconds);

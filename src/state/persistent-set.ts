@@ -1,8 +1,11 @@
 // A set of strings with a time to live, kept in memory and appended to a JSONL file so that it
 // survives restarts: the daemon's ledgers (state/ledgers.ts). One `{"v": value, "e": expiry ms}` per
-// line; this file is the only reader and writer of that format.
+// line; this file is the only reader and writer of that format. A write that fails while running (a
+// full disk) never fails the caller: the value is kept in memory, `onWriteState` is told, and the
+// lines not written are forgotten at the next start — a ledger only saves work, the deterministic
+// uuids keep a repeat harmless.
 
-import { closeSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync, writeSync } from "node:fs";
+import { closeSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
 import { EnrichdError } from "../errors.js";
 
@@ -26,6 +29,8 @@ export interface PersistentSetOptions {
    */
   readonly readOnly?: boolean;
   readonly now?: () => number;
+  /** Called with the error when writing the file starts failing, and with undefined once it works again. */
+  readonly onWriteState?: (failure: unknown) => void;
 }
 
 /** Adds after which a set is compacted however small it is (then: once adds outnumber live entries). */
@@ -41,6 +46,17 @@ export function createPersistentSet(options: PersistentSetOptions): PersistentSe
   // Kept open: an append per write-back is on the hot path, an open/close each time costs 3-4×.
   let fd: number | undefined;
   const file = options.readOnly ? undefined : options.file;
+  // While writes fail the file may end in a torn line: the first append after a failure starts on a
+  // new line, and the reader skips the torn one.
+  let failing = false;
+  const failed = (error: unknown): void => {
+    if (!failing) options.onWriteState?.(error);
+    failing = true;
+  };
+  const worked = (): void => {
+    if (failing) options.onWriteState?.(undefined);
+    failing = false;
+  };
 
   if (options.file) {
     try {
@@ -54,30 +70,44 @@ export function createPersistentSet(options: PersistentSetOptions): PersistentSe
     }
   }
 
-  /** Drops expired entries, then rewrites the file with the live ones. */
+  /** Drops expired entries, then rewrites the file with the live ones (or keeps the old file if it cannot). */
   function compact(): void {
     const t = now();
     for (const [value, expiry] of entries) if (expiry <= t) entries.delete(value);
     addsSinceCompaction = 0;
     keptAtCompaction = entries.size;
     if (!file) return;
-    if (fd !== undefined) closeSync(fd);
-    fd = undefined;
     const tmp = `${file}.tmp`;
-    writeFileSync(tmp, [...entries].map(([v, e]) => JSON.stringify({ v, e })).join("\n") + (entries.size ? "\n" : ""));
+    try {
+      writeFileSync(tmp, [...entries].map(([v, e]) => JSON.stringify({ v, e })).join("\n") + (entries.size ? "\n" : ""));
+    } catch (error) {
+      rmSync(tmp, { force: true });
+      failed(error);
+      fd ??= openSync(file, "a", 0o600);
+      return;
+    }
+    if (fd !== undefined) closeSync(fd);
     renameSync(tmp, file);
     fd = openSync(file, "a", 0o600);
+    worked();
   }
 
   function addAll(values: readonly string[]): void {
     if (values.length === 0) return;
     const expiry = now() + ttlMs;
-    let lines = "";
+    let lines = failing ? "\n" : "";
     for (const value of values) {
       entries.set(value, expiry);
       lines += JSON.stringify({ v: value, e: expiry }) + "\n";
     }
-    if (fd !== undefined) writeSync(fd, lines);
+    if (fd !== undefined) {
+      try {
+        writeAll(fd, Buffer.from(lines));
+        worked();
+      } catch (error) {
+        failed(error);
+      }
+    }
     addsSinceCompaction += values.length;
     // Keep the file (and the map, which only compaction prunes) proportional to the live set.
     if (addsSinceCompaction > COMPACT_AFTER && addsSinceCompaction > keptAtCompaction) compact();
@@ -105,6 +135,15 @@ export function createPersistentSet(options: PersistentSetOptions): PersistentSe
       return entries.size;
     },
   };
+}
+
+/** A short write (a disk filling up) is followed by another, which then fails with the real errno (ENOSPC). */
+function writeAll(fd: number, buffer: Buffer): void {
+  for (let done = 0; done < buffer.length; ) {
+    const written = writeSync(fd, buffer, done);
+    if (written === 0) throw new Error(`write made no progress after ${done} of ${buffer.length} bytes`);
+    done += written;
+  }
 }
 
 /** Adds the file's unexpired entries to `into`; a missing file adds none, a torn line is skipped. */
