@@ -1,0 +1,65 @@
+// 6. A burst of messages, as fast as the bus takes them, while MISP takes seconds per write. The
+// promise: the daemon's memory stays bounded (pending work is capped, the bus is held back; on ZeroMQ
+// the high-water marks then drop frames, which the gap backfill brings back), and once MISP is fast
+// again every attribute is enriched, once. RSS is sampled from /proc.
+
+import { setTimeout as delay } from "node:timers/promises";
+import type { Dotted } from "../config-doc.js";
+import { samplePeak, spoolDepth } from "../observe.js";
+import { scenarioRow, type ScenarioRow } from "../report.js";
+import { settle } from "../settle.js";
+import { startStack } from "../stack.js";
+import { daemonNotes, mib, type ScenarioEnv } from "./scenario.js";
+
+export interface SlowBurstParams {
+  readonly burst: number;
+  /** Each MISP write is held this long while MISP is slow. */
+  readonly writeDelayMs: number;
+  /** MISP stays slow this long after the burst is published. */
+  readonly slowAfterBurstMs: number;
+  readonly settleTimeoutMs: number;
+  readonly daemon: Dotted;
+}
+
+export async function slowBurst(params: SlowBurstParams, env: ScenarioEnv): Promise<ScenarioRow> {
+  const stack = await startStack({ name: "6-slow-burst", runDir: env.runDir, transport: "zmq", daemon: params.daemon });
+  try {
+    const daemon = await stack.startDaemon("daemon");
+    await delay(1_000); // idle RSS after start-up, before any work
+    const idleRss = daemon.rssBytes() ?? 0;
+    const rss = samplePeak(250, () => daemon.rssBytes());
+    const spool = samplePeak(500, () => spoolDepth(stack.stateDir));
+    stack.misp.faults.slowWrites(params.writeDelayMs);
+    const burstStarted = performance.now();
+    await stack.stream({ count: params.burst, perSecond: Infinity });
+    const burstMs = performance.now() - burstStarted;
+    env.progress(`${params.burst} messages published in ${(burstMs / 1000).toFixed(1)} s; MISP writes take ${params.writeDelayMs} ms`);
+    await delay(params.slowAfterBurstMs);
+    const slowPeak = rss.peak;
+    const writtenWhileSlow = stack.effects.poll();
+    stack.misp.faults.slowWrites(0);
+    const faultEndAt = Date.now();
+    env.progress(`MISP fast again after ${writtenWhileSlow} effects written`);
+    const settled = await settle(stack, daemon, params.settleTimeoutMs);
+    rss.stop();
+    spool.stop();
+    return scenarioRow({
+      id: "6",
+      title: `${params.burst.toLocaleString("en-US")}-message burst, MISP ${params.writeDelayMs / 1000} s per write`,
+      transport: "zmq",
+      sent: stack.sent,
+      settled,
+      faultEndAt,
+      notes: [
+        `burst published in ${(burstMs / 1000).toFixed(1)} s`,
+        `written while MISP was slow ${writtenWhileSlow}`,
+        `RSS idle ${mib(idleRss)}, peak while slow ${mib(slowPeak)}, peak ${mib(rss.peak)} (${rss.samples} samples)`,
+        `spool peak ${spool.peak}`,
+        ...daemonNotes(stack.daemons),
+      ],
+      logFiles: stack.daemons.map((d) => d.logFile),
+    });
+  } finally {
+    await stack.close();
+  }
+}
