@@ -12,6 +12,8 @@ export interface ModulesStandinOptions {
   /** 0 (default) picks a free port. */
   readonly port?: number;
   readonly host?: "127.0.0.1";
+  /** Keep every `/query` body in `requests` (default true); long runs turn it off and only count. */
+  readonly record?: boolean;
 }
 
 /** What the next `/query` calls answer instead of running their module. */
@@ -20,7 +22,7 @@ export type StandinFailure = "http500" | "timeout-error" | "generic-error";
 export interface ModulesStandin {
   /** `http://127.0.0.1:<port>` */
   readonly url: string;
-  /** Every `/query` body that parsed as a JSON object, in arrival order. */
+  /** Every `/query` body that parsed as a JSON object, in arrival order (none with `record: false`). */
   readonly requests: readonly Readonly<Record<string, unknown>>[];
   /** `/query` calls recorded, for one module or all. */
   queryCount(module?: string): number;
@@ -41,6 +43,8 @@ const REASONS: Readonly<Record<number, string>> = { 404: "Not Found", 405: "Meth
 
 export async function startModulesStandin(options: ModulesStandinOptions = {}): Promise<ModulesStandin> {
   const requests: Readonly<Record<string, unknown>>[] = [];
+  const recording = options.record ?? true;
+  const counts = new Map<unknown, number>();
   const failures: StandinFailure[] = [];
 
   const server = createServer((req, res) => {
@@ -78,7 +82,8 @@ export async function startModulesStandin(options: ModulesStandinOptions = {}): 
     // A JSON array or string has no .get(): Tornado answers 500.
     if (typeof body !== "object" || body === null || Array.isArray(body)) return HTTP_500;
     const request = body as Record<string, unknown>;
-    requests.push(request);
+    if (recording) requests.push(request);
+    counts.set(request.module, (counts.get(request.module) ?? 0) + 1);
     const timeout = timeoutSeconds(request.timeout);
     if (timeout === undefined) return HTTP_500; // int("abc") raised
     const failure = failures.shift();
@@ -102,7 +107,10 @@ export async function startModulesStandin(options: ModulesStandinOptions = {}): 
       return requests;
     },
     queryCount(module) {
-      return module === undefined ? requests.length : requests.filter((r) => r.module === module).length;
+      if (module !== undefined) return counts.get(module) ?? 0;
+      let total = 0;
+      for (const n of counts.values()) total += n;
+      return total;
     },
     failNext(count, kind) {
       if (!Number.isInteger(count) || count < 0) throw new RangeError(`failNext count must be a whole number, got ${count}`);
