@@ -20,10 +20,16 @@ export interface SpoolRedriveOptions {
   readonly signal: AbortSignal;
 }
 
-/** Returns a function that re-drives the spool once and resolves to how many entries it cleared. */
+/**
+ * Returns a function that re-drives the spool once and resolves to how many entries it cleared. A
+ * call while a pass runs (the timer's next tick during a long outage) joins that pass: two passes
+ * would run one entry twice at once, and two concurrent write-backs of one object can both find its
+ * reference missing and add it twice.
+ */
 export function createSpoolRedrive(options: SpoolRedriveOptions): () => Promise<number> {
   const { spool, routing, runner, metrics, log, signal } = options;
-  return async () => {
+  let running: Promise<number> | undefined;
+  const pass = async (): Promise<number> => {
     let cleared = 0;
     const entries = await spool.list();
     metrics.set("misp_enrichd_spool_entries", entries.length);
@@ -51,5 +57,11 @@ export function createSpoolRedrive(options: SpoolRedriveOptions): () => Promise<
     if (cleared > 0) log.info({ cleared, remaining: entries.length - cleared }, "spool re-driven");
     metrics.set("misp_enrichd_spool_entries", entries.length - cleared);
     return cleared;
+  };
+  return () => {
+    running ??= pass().finally(() => {
+      running = undefined;
+    });
+    return running;
   };
 }
