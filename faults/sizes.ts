@@ -32,7 +32,7 @@ export const FULL: FaultSizes = {
   publisherRestart: { perSecond: 20, beforeMs: 10_000, gapMs: 20_000, afterMs: 10_000, settleTimeoutMs: 10 * MINUTE, daemon: {} },
   daemonStopped: { perSecond: 20, beforeMs: 10_000, gapMs: 20_000, afterMs: 10_000, settleTimeoutMs: 10 * MINUTE, daemon: {} },
   fuzz: { fuzzFrames: 10_000, validEvery: 10, perSecond: 500, seed: 12, hugeEvery: 5_000, settleTimeoutMs: 5 * MINUTE, daemon: {} },
-  slowBurst: { burst: 100_000, writeDelayMs: 2_000, slowAfterBurstMs: MINUTE, settleTimeoutMs: 45 * MINUTE, daemon: {} },
+  slowBurst: { burst: 100_000, burstPerSecond: Infinity, writeDelayMs: 2_000, slowAfterBurstMs: MINUTE, settleTimeoutMs: 45 * MINUTE, commentBytes: 0, daemon: {} },
   diskFull: { perSecond: 20, beforeMs: 10_000, fullMs: 30_000, afterMs: 10_000, diskMiB: 64, settleTimeoutMs: 10 * MINUTE, daemon: {} },
 };
 
@@ -52,13 +52,23 @@ export const REDUCED: FaultSizes = {
   publisherRestart: { perSecond: 25, beforeMs: 1_000, gapMs: 2_000, afterMs: 1_000, settleTimeoutMs: MINUTE, daemon: QUICK },
   daemonStopped: { perSecond: 25, beforeMs: 1_000, gapMs: 2_000, afterMs: 1_000, settleTimeoutMs: MINUTE, daemon: QUICK },
   fuzz: { fuzzFrames: 400, validEvery: 10, perSecond: 400, seed: 12, hugeEvery: 1_000, settleTimeoutMs: MINUTE, daemon: QUICK },
-  // A small pipeline and socket buffer, so that the burst overflows ZeroMQ's high-water mark as 100,000 would.
+  // A small pipeline, socket queue and big frames, so that the burst overflows ZeroMQ's buffers as
+  // 100,000 would; a backfill overlap of 1 s, so that the drain outlasts it as 100,000 outlast 120 s;
+  // and the periodic backfill left at 10 min: the backfill after the pipeline empties must find the drops.
   slowBurst: {
     burst: 3_000,
+    burstPerSecond: Infinity,
     writeDelayMs: 300,
     slowAfterBurstMs: 2_000,
     settleTimeoutMs: 2 * MINUTE,
-    daemon: { ...QUICK, "pipeline.maxPending": 64, "bus.zmq.receiveHighWaterMark": 200 },
+    commentBytes: 8_192,
+    daemon: {
+      ...QUICK,
+      "pipeline.maxPending": 64,
+      "bus.zmq.receiveHighWaterMark": 200,
+      "backfill.overlapSeconds": 1,
+      "backfill.intervalMs": 600_000,
+    },
   },
   diskFull: { perSecond: 25, beforeMs: 1_000, fullMs: 3_000, afterMs: 1_000, diskMiB: 8, settleTimeoutMs: MINUTE, daemon: QUICK },
 };

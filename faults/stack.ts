@@ -31,6 +31,8 @@ export interface StackOptions {
   readonly events?: number;
   /** Config of every daemon started on this stack, by dotted key. */
   readonly daemon?: Dotted;
+  /** A comment of this many bytes on every attribute sent: bigger frames fill the sockets' buffers sooner. */
+  readonly commentBytes?: number;
   /** `node` options and environment of every daemon (the disk-full scenario's preload). */
   readonly nodeArgs?: readonly string[];
   readonly env?: Readonly<Record<string, string>>;
@@ -99,11 +101,12 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const poller = setInterval(() => effects.poll(), POLL_MS);
   const events: SeededEvent[] = Array.from({ length: options.events ?? 100 }, (_, i) => misp.seedEvent({ info: `fault suite event ${i}` }));
   const daemons: DaemonProcess[] = [];
+  const comment = "c".repeat(options.commentBytes ?? 0);
   let sent = 0;
 
   const sendOne = async (): Promise<void> => {
     const event = events[sent % events.length] as SeededEvent;
-    const seeded = misp.seedAttribute(event.uuid, { type: "ip-dst", value: address(sent) });
+    const seeded = misp.seedAttribute(event.uuid, { type: "ip-dst", value: address(sent), ...(comment ? { comment } : {}) });
     sent++;
     effects.expect(seeded.uuid);
     count(seeded.message.topic);

@@ -43,8 +43,8 @@ export interface Daemon {
   createBus(): Bus;
   /**
    * Runs the service on a bus until `close()`: spooled work is re-driven once at once (and every
-   * `pipeline.spoolRetryMs` by the pipeline), the gap backfill runs at start-up and every
-   * `backfill.intervalMs` when enabled.
+   * `pipeline.spoolRetryMs` by the pipeline), the gap backfill runs at start-up, every
+   * `backfill.intervalMs` and once the pipeline is idle after it was full, when enabled.
    */
   run(bus: Bus): Promise<void>;
   /** Checks each subscriber's modules and `modules.config`'s keys against `/modules`; logs one line per problem. Returns the problems. */
@@ -82,6 +82,8 @@ export async function createDaemon(options: CreateDaemonOptions): Promise<Daemon
   });
   const webhook = createWebhookSender({ logger, dryRun: config.dryRun });
   const tools = { modules, writer, misp, webhook, tagLocal: tagLocality.local, dryRun: config.dryRun, distribution: config.misp.distribution };
+  /** True while `run` serves a live bus. */
+  let serving = false;
   const pipeline = createPipeline({
     logger,
     metrics,
@@ -92,6 +94,10 @@ export async function createDaemon(options: CreateDaemonOptions): Promise<Daemon
     stateDir: config.state.dir,
     settings: config.pipeline,
     observe: (message) => backfill.observe(message),
+    // Only while serving a live bus (`run`): a replay that fills the pipeline has nothing to backfill.
+    onIdleAfterFull: () => {
+      if (serving && config.backfill.enabled) void backfill.run("after-backpressure");
+    },
   });
   const types = backfillTypes(routes);
   const backfill = createBackfill({
@@ -126,9 +132,11 @@ export async function createDaemon(options: CreateDaemonOptions): Promise<Daemon
         timer = setInterval(() => void backfill.run("periodic"), config.backfill.intervalMs);
         timer.unref();
       }
+      serving = true;
       try {
         await pipeline.run(bus);
       } finally {
+        serving = false;
         clearInterval(timer);
       }
     },
