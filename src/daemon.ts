@@ -14,6 +14,7 @@ import { createMetrics, type Metrics } from "./metrics/metrics.js";
 import { createMispClientFromConfig } from "./misp/client-from-config.js";
 import { createEchoGuard } from "./misp/echo-guard.js";
 import { guardMispClient } from "./misp/guarded-client.js";
+import { createReadCache } from "./misp/read-cache.js";
 import { createTagLocality } from "./misp/tag-locality.js";
 import type { MispClient, RestCall } from "./misp/types.js";
 import { createMispWriter } from "./misp/writer.js";
@@ -69,7 +70,8 @@ export async function createDaemon(options: CreateDaemonOptions): Promise<Daemon
   const ledgers = openLedgers(config);
   const echoGuard = createEchoGuard({ own: ledgers.own, commentPrefix: config.misp.commentPrefix });
   const tagLocality = createTagLocality(config.misp.tagLocality, logger);
-  const misp = tagLocality.wrap(guardMispClient(rawMisp, echoGuard));
+  const guarded = guardMispClient(rawMisp, echoGuard);
+  const misp = tagLocality.wrap(guarded);
   const modules = createModulesClientFromConfig(config, { logger, metrics });
   const writer = createMispWriter({
     client: misp,
@@ -81,7 +83,17 @@ export async function createDaemon(options: CreateDaemonOptions): Promise<Daemon
     dryRun: config.dryRun,
   });
   const webhook = createWebhookSender({ logger, dryRun: config.dryRun });
-  const tools = { modules, writer, misp, webhook, tagLocal: tagLocality.local, dryRun: config.dryRun, distribution: config.misp.distribution };
+  const tools = {
+    modules,
+    writer,
+    misp,
+    mispStrict: guarded,
+    reads: createReadCache({ client: misp }),
+    webhook,
+    tagLocal: tagLocality.local,
+    dryRun: config.dryRun,
+    distribution: config.misp.distribution,
+  };
   const pipeline = createPipeline({
     logger,
     metrics,
@@ -136,7 +148,7 @@ export async function createDaemon(options: CreateDaemonOptions): Promise<Daemon
     close() {
       closing ??= (async () => {
         await pipeline.stop();
-        await Promise.allSettled([modules.close(), rawMisp.close(), backfill.flush()]);
+        await Promise.allSettled([modules.close(), rawMisp.close(), backfill.flush(), webhook.close()]);
         ledgers.close();
       })();
       return closing;

@@ -96,6 +96,7 @@ const pipelineSchema = z
     drainTimeoutMs: positiveInt.default(15_000),
     echoTtlSeconds: positiveInt.default(86_400),
     handledTtlSeconds: positiveInt.default(7 * 86_400),
+    maxChainDepth: z.number().int().min(0).default(8),
   })
   .strict();
 
