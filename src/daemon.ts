@@ -20,12 +20,18 @@ import type { MispClient, RestCall } from "./misp/types.js";
 import { createMispWriter } from "./misp/writer.js";
 import { createModulesClientFromConfig } from "./modules/client-from-config.js";
 import { judgeModuleConfig } from "./modules/declared-config.js";
-import { judgeNeeds } from "./modules/needs.js";
+import { judgeNeeds, type ModuleUser } from "./modules/needs.js";
 import type { ModulesClient } from "./modules/types.js";
 import { createPipeline, type Pipeline } from "./pipeline/pipeline.js";
 import { createRouting } from "./route/routing.js";
 import { openLedgers } from "./state/ledgers.js";
 import { loadConfiguredSubscribers, type LoadedSubscriber } from "./subscriber/load.js";
+import { compileRules } from "./rules/compile.js";
+import { createOnceMarks } from "./rules/once.js";
+import { ruleModuleUsers } from "./rules/modules.js";
+import { ruleRoutes } from "./rules/run.js";
+import type { CompiledRule } from "./rules/types.js";
+import { EnrichdError } from "./errors.js";
 
 export interface Daemon {
   readonly config: Config;
@@ -33,6 +39,7 @@ export interface Daemon {
   readonly metrics: Metrics;
   readonly pipeline: Pipeline;
   readonly subscribers: readonly LoadedSubscriber[];
+  readonly rules: readonly CompiledRule[];
   readonly modules: ModulesClient;
   /** Guarded: the echo guard learns every write, tag locality applies. */
   readonly misp: MispClient;
@@ -58,14 +65,25 @@ export interface CreateDaemonOptions {
   readonly config: Config;
   readonly logger: Logger;
   readonly metrics?: Metrics;
+  /** Where rules read `env.X`; defaults to process.env. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+}
+
+/** Throws ENRICHD_CONFIG_INVALID listing every problem of every rule, each naming the rule and the key. */
+export function compileConfiguredRules(config: Config, subscribers: readonly LoadedSubscriber[], env: Readonly<Record<string, string | undefined>> = process.env): readonly CompiledRule[] {
+  const { rules, problems } = compileRules(config, { env, subscriberNames: subscribers.map((s) => s.name) });
+  if (problems.length > 0) {
+    const count = problems.length === 1 ? "1 problem" : `${problems.length} problems`;
+    throw new EnrichdError("ENRICHD_CONFIG_INVALID", `invalid configuration: ${count} in rules: ${problems.join("; ")}`, { details: { problems } });
+  }
+  return rules;
 }
 
 export async function createDaemon(options: CreateDaemonOptions): Promise<Daemon> {
   const { config, logger } = options;
   const metrics = options.metrics ?? createMetrics();
   const subscribers = await loadConfiguredSubscribers(config);
-  const routes = subscribers.flatMap((s) => s.handlers);
-  const routing = createRouting({ config, routes });
+  const rules = compileConfiguredRules(config, subscribers, options.env);
   const { client: rawMisp, dryRunCalls } = createMispClientFromConfig(config, { logger, metrics });
   const ledgers = openLedgers(config);
   const echoGuard = createEchoGuard({ own: ledgers.own, commentPrefix: config.misp.commentPrefix });
@@ -83,17 +101,22 @@ export async function createDaemon(options: CreateDaemonOptions): Promise<Daemon
     dryRun: config.dryRun,
   });
   const webhook = createWebhookSender({ logger, dryRun: config.dryRun });
+  const reads = createReadCache({ client: misp });
   const tools = {
     modules,
     writer,
     misp,
     mispStrict: guarded,
-    reads: createReadCache({ client: misp }),
+    reads,
     webhook,
     tagLocal: tagLocality.local,
     dryRun: config.dryRun,
     distribution: config.misp.distribution,
   };
+  const once = createOnceMarks({ ledger: ledgers.once, commentPrefix: config.misp.commentPrefix, deps: tools });
+  const isOwn = (uuid: string): boolean => ledgers.own.has(uuid.toLowerCase());
+  const routes = [...subscribers.flatMap((s) => s.handlers), ...ruleRoutes(rules, { reads, once, metrics, isOwn })];
+  const routing = createRouting({ config, routes });
   const pipeline = createPipeline({
     logger,
     metrics,
@@ -125,6 +148,7 @@ export async function createDaemon(options: CreateDaemonOptions): Promise<Daemon
     metrics,
     pipeline,
     subscribers,
+    rules,
     modules,
     misp,
     dryRunCalls,
@@ -144,7 +168,7 @@ export async function createDaemon(options: CreateDaemonOptions): Promise<Daemon
         clearInterval(timer);
       }
     },
-    checkModules: (signal) => checkModules(config, subscribers, modules, logger, signal),
+    checkModules: (signal) => checkModules(config, [...subscribers, ...ruleModuleUsers(rules)], modules, logger, signal),
     close() {
       closing ??= (async () => {
         await pipeline.stop();
@@ -157,7 +181,7 @@ export async function createDaemon(options: CreateDaemonOptions): Promise<Daemon
 }
 
 /** One `/modules` read, judged for every subscriber's needs and for `modules.config`'s keys; one error line each. */
-async function checkModules(config: Config, subscribers: readonly LoadedSubscriber[], modules: ModulesClient, logger: Logger, signal?: AbortSignal): Promise<string[]> {
+async function checkModules(config: Config, subscribers: readonly ModuleUser[], modules: ModulesClient, logger: Logger, signal?: AbortSignal): Promise<string[]> {
   const modulesUrl = config.modules.url;
   const problems: string[] = [];
   const report = (fields: Record<string, unknown>, problem: string): void => {
