@@ -66,28 +66,27 @@ export function createFrameSink(options: FrameSinkOptions): FrameSink {
     }
     options.observe?.(message);
     const echo = echoGuard.check(message);
-    let depth = 0;
-    if (echo !== null) {
-      metrics.inc("misp_enrichd_echoes_total", { kind: message.kind });
-      if (echo.cause === undefined) {
-        log.debug({ topic: message.topic, action: message.action, reason: echo.reason }, "own write echoed; ignored");
-        return RESOLVED;
-      }
-      depth = echo.cause.depth + 1;
+    if (echo !== null) metrics.inc("misp_enrichd_echoes_total", { kind: message.kind });
+    if (echo !== null && echo.cause === undefined) {
+      log.debug({ topic: message.topic, action: message.action, reason: echo.reason }, "own write echoed; ignored");
+      return RESOLVED;
+    }
+    const cause = echo?.cause;
+    const matched = router.match(message);
+    // A subscriber or rule never acts on the echo of its own write; the others do (chains run).
+    const handlers = cause === undefined ? matched : matched.filter((handler) => handler.subscriber !== cause.by);
+    const depth = cause === undefined ? 0 : cause.depth + 1;
+    if (cause !== undefined && handlers.length > 0) {
       if (depth > options.maxChainDepth) {
-        metrics.inc("misp_enrichd_chain_cut_total", { by: echo.cause.by });
+        metrics.inc("misp_enrichd_chain_cut_total", { by: cause.by });
         log.warn(
-          { topic: message.topic, action: message.action, cause: echo.cause.by, depth, maxChainDepth: options.maxChainDepth },
+          { topic: message.topic, action: message.action, cause: cause.by, depth, maxChainDepth: options.maxChainDepth, wanted: handlers.map((h) => h.subscriber) },
           "chain depth limit reached: this echo of the daemon's own write triggers nothing (a loop the static check could not see?)",
         );
         return RESOLVED;
       }
+      log.debug({ topic: message.topic, action: message.action, reason: echo?.reason, cause: cause.by, depth }, "own write echoed; routed to the others");
     }
-    const cause = echo?.cause?.by;
-    const matched = router.match(message);
-    // A subscriber or rule never acts on the echo of its own write; the others do (chains run).
-    const handlers = cause === undefined ? matched : matched.filter((handler) => handler.subscriber !== cause);
-    if (cause !== undefined) log.debug({ topic: message.topic, action: message.action, reason: echo?.reason, cause, depth, handlers: handlers.length }, "own write echoed; routed to the others");
     if (handlers.length === 0) {
       if (log.isLevelEnabled("debug")) {
         log.debug({ topic: message.topic, action: message.action, why: router.explain(message) }, "no subscriber wants this message");

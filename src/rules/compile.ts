@@ -85,20 +85,22 @@ function compileRule(rule: RuleConfig, index: number, options: CompileRulesOptio
   const flat = allSteps(steps);
   const reads = new Set(flat.flatMap((s) => [...namesRead(s)]));
   const needsAttribute = (s: Step): boolean => ["enrich", "set-distribution"].includes(s.kind) || ((s.kind === "add-tag" || s.kind === "remove-tag") && (s.on ?? "attribute") === "attribute" && attribute);
-  for (const step of flat) {
+  // With a query unreadable, what its messages carry is unknown: say nothing more about it.
+  const known = parsed.length === queries.length;
+  for (const step of known ? flat : []) {
     const where = `${at}.${step.at}`;
     if (["enrich", "set-distribution"].includes(step.kind) && !attribute) problems.push(`${where}: ${step.kind} acts on an attribute, and the messages of ${queries.join(", ")} name none`);
     if ((step.kind === "add-tag" || step.kind === "remove-tag") && !attribute && !event) problems.push(`${where}: ${step.kind} needs an attribute or an event, and the messages of ${queries.join(", ")} name neither`);
     if ((step.kind === "add-tag" || step.kind === "remove-tag") && step.on === "event" && !event) problems.push(`${where}: the messages of ${queries.join(", ")} name no event`);
   }
   for (const [name, has] of [["Attribute", attribute], ["Event", event]] as const) {
-    if (reads.has(name) && !has) problems.push(`${at}.do: reads ${name}, and the messages of ${queries.join(", ")} name none`);
+    if (known && reads.has(name) && !has) problems.push(`${at}.do: reads ${name}, and the messages of ${queries.join(", ")} name none`);
   }
-  if (rule.once && !attribute && !event) problems.push(`${at}.once: a rule acts once per attribute or event, and the messages of ${queries.join(", ")} name neither`);
+  if (known && rule.once && !attribute && !event) problems.push(`${at}.once: a rule acts once per attribute or event, and the messages of ${queries.join(", ")} name neither`);
 
   let schedule: RuleSchedule | undefined;
   if (rule.schedule) {
-    if (!parsed.some((q) => namesAttribute(q.kind, q.action))) problems.push(`${at}.schedule: a scheduled run goes over attributes, and the messages of ${queries.join(", ")} name none`);
+    if (known && !attribute) problems.push(`${at}.schedule: a scheduled run goes over attributes, and the messages of ${queries.join(", ")} name none`);
     schedule = { everySeconds: durationSeconds(rule.schedule.every), windowSeconds: durationSeconds(rule.schedule.window) };
   }
 
