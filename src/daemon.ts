@@ -27,6 +27,7 @@ import { createRouting } from "./route/routing.js";
 import { openLedgers } from "./state/ledgers.js";
 import { loadConfiguredSubscribers, type LoadedSubscriber } from "./subscriber/load.js";
 import { compileRules } from "./rules/compile.js";
+import { ruleLoopNodes, subscriberLoopNode, unsafeLoops } from "./rules/loops.js";
 import { createOnceMarks } from "./rules/once.js";
 import { ruleModuleUsers } from "./rules/modules.js";
 import { ruleRoutes } from "./rules/run.js";
@@ -84,6 +85,10 @@ export async function createDaemon(options: CreateDaemonOptions): Promise<Daemon
   const metrics = options.metrics ?? createMetrics();
   const subscribers = await loadConfiguredSubscribers(config);
   const rules = compileConfiguredRules(config, subscribers, options.env);
+  const globalTags = config.misp.tagLocality !== "local";
+  for (const loop of unsafeLoops([...subscribers.map((s) => subscriberLoopNode(s, globalTags)), ...ruleLoopNodes(rules, globalTags)])) {
+    logger.warn({ loop }, `rules may loop: ${loop.join(" → ")} (misp-enrichd check fails on it); pipeline.maxChainDepth will cut it`);
+  }
   const { client: rawMisp, dryRunCalls } = createMispClientFromConfig(config, { logger, metrics });
   const ledgers = openLedgers(config);
   const echoGuard = createEchoGuard({ own: ledgers.own, commentPrefix: config.misp.commentPrefix });

@@ -5,6 +5,7 @@ import { defineSubscriber } from "../src/index.js";
 
 export default defineSubscriber({
   options: { tags: ["misp-enrichd:restrict"], distribution: 0 },
+  effects: () => [{ kind: "attribute", action: "edit" }],
   setup(sub, opts) {
     if (opts.tags.length === 0) throw new Error("options.tags must name at least one tag");
     if (![0, 1, 2, 3, 5].includes(opts.distribution)) throw new Error("options.distribution must be 0, 1, 2, 3 or 5");

@@ -10,6 +10,7 @@ export default defineSubscriber({
     headers: {} as Record<string, string>,
     body: { text: "MISP: tag {{tag.name}} attached to {{attribute.type}} {{attribute.value}} (event {{eventUuid}})" } as unknown,
   },
+  effects: () => [],
   setup(sub, opts) {
     if (!/^https?:\/\//.test(opts.url)) throw new Error("options.url must be the http(s) URL of the webhook");
     sub.on(["tag:attached-to-attribute", "tag:attached-to-event"], { tags: { any: opts.tags } }, async (ctx) => {

@@ -10,6 +10,7 @@ import type { Attribute, EventSummary, MessageKind, MessageOfKind } from "../dec
 import type { AttributeEdit, EventDetails, MispClient, WriteReport } from "../misp/types.js";
 import type { ModuleResult, QueryOptions } from "../modules/types.js";
 import type { FilterQuery, KindOfQuery, RouteSpec, Where } from "../route/types.js";
+import type { Effect } from "./effects.js";
 
 export interface EnrichmentTools {
   /** Queries a module with the source attribute; config and timeout come from the daemon's config. */
@@ -94,6 +95,12 @@ export interface SubscriberDefinition<O extends SubscriberOptions = SubscriberOp
   readonly options: O;
   /** Module names this subscriber queries, given its options: checked at start-up against `/modules`. */
   readonly modules?: (options: O) => readonly { readonly module: string; readonly types: readonly string[] }[];
+  /**
+   * What its writes make MISP publish, given its options, for `check`'s loop analysis: e.g.
+   * `[{ kind: "tag", action: "attached-to-attribute", tags: ["*"] }]` for tags it cannot name in
+   * advance, `[{ kind: "attribute", action: "edit" }]` for an edit. Undeclared: `check` warns.
+   */
+  readonly effects?: (options: O) => readonly Effect[];
   readonly setup: (sub: SubscriberBuilder, options: O) => void;
 }
 
