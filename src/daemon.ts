@@ -24,7 +24,8 @@ import { judgeNeeds, type ModuleUser } from "./modules/needs.js";
 import type { ModulesClient } from "./modules/types.js";
 import { createPipeline, type Pipeline } from "./pipeline/pipeline.js";
 import { createRouting } from "./route/routing.js";
-import { openLedgers } from "./state/ledgers.js";
+import { openLedgers, type LedgerWriter } from "./state/ledgers.js";
+import type { RegisteredHandler } from "./subscriber/types.js";
 import { loadConfiguredSubscribers, type LoadedSubscriber } from "./subscriber/load.js";
 import { compileRules } from "./rules/compile.js";
 import { ruleLoopNodes, subscriberLoopNode, unsafeLoops } from "./rules/loops.js";
@@ -41,6 +42,8 @@ export interface Daemon {
   readonly pipeline: Pipeline;
   readonly subscribers: readonly LoadedSubscriber[];
   readonly rules: readonly CompiledRule[];
+  /** The routes the pipeline runs: every subscriber's and rule's (those `routeFilter` kept). */
+  readonly routes: readonly RegisteredHandler[];
   readonly modules: ModulesClient;
   /** Guarded: the echo guard learns every write, tag locality applies. */
   readonly misp: MispClient;
@@ -68,6 +71,10 @@ export interface CreateDaemonOptions {
   readonly metrics?: Metrics;
   /** Where rules read `env.X`; defaults to process.env. */
   readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Which ledger files it writes: `manual` for `misp-enrichd enrich` beside a running daemon. */
+  readonly writer?: LedgerWriter;
+  /** Keeps only these routes (`enrich` keeps the attribute:add ones); default: all. */
+  readonly routeFilter?: (route: RegisteredHandler) => boolean;
 }
 
 /** Throws ENRICHD_CONFIG_INVALID listing every problem of every rule, each naming the rule and the key. */
@@ -90,7 +97,7 @@ export async function createDaemon(options: CreateDaemonOptions): Promise<Daemon
     logger.warn({ loop }, `rules may loop: ${loop.join(" → ")} (misp-enrichd check fails on it); pipeline.maxChainDepth will cut it`);
   }
   const { client: rawMisp, dryRunCalls } = createMispClientFromConfig(config, { logger, metrics });
-  const ledgers = openLedgers(config);
+  const ledgers = openLedgers(config, options.writer);
   const echoGuard = createEchoGuard({ own: ledgers.own, commentPrefix: config.misp.commentPrefix });
   const tagLocality = createTagLocality(config.misp.tagLocality, logger);
   const guarded = guardMispClient(rawMisp, echoGuard);
@@ -120,7 +127,7 @@ export async function createDaemon(options: CreateDaemonOptions): Promise<Daemon
   };
   const once = createOnceMarks({ ledger: ledgers.once, commentPrefix: config.misp.commentPrefix, deps: tools });
   const isOwn = (uuid: string): boolean => ledgers.own.has(uuid.toLowerCase());
-  const routes = [...subscribers.flatMap((s) => s.handlers), ...ruleRoutes(rules, { reads, once, metrics, isOwn })];
+  const routes = [...subscribers.flatMap((s) => s.handlers), ...ruleRoutes(rules, { reads, once, metrics, isOwn })].filter(options.routeFilter ?? (() => true));
   const routing = createRouting({ config, routes });
   const pipeline = createPipeline({
     logger,
@@ -154,6 +161,7 @@ export async function createDaemon(options: CreateDaemonOptions): Promise<Daemon
     pipeline,
     subscribers,
     rules,
+    routes,
     modules,
     misp,
     dryRunCalls,

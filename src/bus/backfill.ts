@@ -9,7 +9,7 @@ import { mkdirSync, readFileSync } from "node:fs";
 import { writeFile, rename } from "node:fs/promises";
 import { dirname } from "node:path";
 import type { FrameSink } from "./types.js";
-import type { Attribute, EventSummary, MispMessage } from "../decode/types.js";
+import type { Attribute, BusFrame, EventSummary, MispMessage } from "../decode/types.js";
 import { errorMessage } from "../errors.js";
 import type { Logger } from "../log.js";
 import type { Metrics } from "../metrics/metrics.js";
@@ -66,6 +66,12 @@ export function attributePayload(attribute: Attribute, event: EventSummary | und
       : {}),
     action: "add",
   };
+}
+
+/** A searched attribute as the frame MISP would have published for its `add`. */
+export function attributeFrame(attribute: Attribute, event: EventSummary | undefined, transport: "backfill" | "manual", position: string): BusFrame {
+  const payload = Buffer.from(`misp_json_attribute ${JSON.stringify(attributePayload(attribute, event))}`);
+  return { topic: "misp_json_attribute", payload, transport, receivedAt: Date.now(), position };
 }
 
 /** The attribute types worth backfilling: undefined (all) unless every attribute route names its types. */
@@ -131,8 +137,7 @@ export function createBackfill(options: BackfillOptions): Backfill {
       for (const { attribute, event } of rows) {
         if (attribute.deleted || seen.has(attribute.uuid)) continue;
         remember(attribute.uuid);
-        const payload = Buffer.from(`misp_json_attribute ${JSON.stringify(attributePayload(attribute, event))}`);
-        const { done } = await options.sink({ topic: "misp_json_attribute", payload, transport: "backfill", receivedAt: Date.now(), position: `backfill/${reason}` });
+        const { done } = await options.sink(attributeFrame(attribute, event, "backfill", `backfill/${reason}`));
         dones.push(done);
         fed++;
         if (attribute.timestamp > (mark ?? 0)) {

@@ -27,9 +27,24 @@ export interface Ledgers {
   close(): void;
 }
 
-export function openLedgers(config: Config): Ledgers {
+/**
+ * Who writes the ledgers: the daemon its own files, `misp-enrichd enrich` (beside a running daemon,
+ * on the same state folder) `<name>.manual.jsonl`; each reads the other's as a peer.
+ */
+export type LedgerWriter = "daemon" | "manual";
+
+const fileOf = (name: keyof typeof LEDGER_FILES, writer: LedgerWriter): string => (writer === "daemon" ? LEDGER_FILES[name] : LEDGER_FILES[name].replace(/\.jsonl$/, ".manual.jsonl"));
+
+export function openLedgers(config: Config, writer: LedgerWriter = "daemon"): Ledgers {
+  const other: LedgerWriter = writer === "daemon" ? "manual" : "daemon";
   const open = (name: keyof typeof LEDGER_FILES, ttlSeconds: number): PersistentSet =>
-    createPersistentSet({ ttlSeconds, ...(config.dryRun ? {} : { file: join(config.state.dir, LEDGER_FILES[name]) }) });
+    createPersistentSet({
+      ttlSeconds,
+      // A dry run writes nothing, and still knows what both writers recorded.
+      ...(config.dryRun
+        ? { peers: [join(config.state.dir, fileOf(name, "daemon")), join(config.state.dir, fileOf(name, "manual"))] }
+        : { file: join(config.state.dir, fileOf(name, writer)), peers: [join(config.state.dir, fileOf(name, other))] }),
+    });
   const own = open("own", config.pipeline.echoTtlSeconds);
   const references = open("references", REFERENCES_TTL_SECONDS);
   const handled = open("handled", config.pipeline.handledTtlSeconds);
