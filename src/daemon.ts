@@ -30,6 +30,7 @@ import { loadConfiguredSubscribers, type LoadedSubscriber } from "./subscriber/l
 import { compileRules } from "./rules/compile.js";
 import { ruleLoopNodes, subscriberLoopNode, unsafeLoops } from "./rules/loops.js";
 import { createOnceMarks } from "./rules/once.js";
+import { createRuleScheduler, type RuleScheduler } from "./rules/schedule.js";
 import { ruleModuleUsers } from "./rules/modules.js";
 import { ruleRoutes } from "./rules/run.js";
 import type { CompiledRule } from "./rules/types.js";
@@ -51,6 +52,8 @@ export interface Daemon {
   readonly dryRunCalls: readonly RestCall[];
   /** Gap backfill; `run` triggers it at start-up, on bus resume and periodically. */
   readonly backfill: Backfill;
+  /** Scheduled rules; `run` ticks it every `scheduler.tickMs` (a first sweep at start-up when one is due). */
+  readonly scheduler: RuleScheduler;
   /** A bus as the config describes it, feeding nothing until `run(bus)` (or `pipeline.run(bus)`). */
   createBus(): Bus;
   /**
@@ -75,6 +78,8 @@ export interface CreateDaemonOptions {
   readonly writer?: LedgerWriter;
   /** Keeps only these routes (`enrich` keeps the attribute:add ones); default: all. */
   readonly routeFilter?: (route: RegisteredHandler) => boolean;
+  /** Epoch seconds for the rule scheduler; tests pass their own clock. */
+  readonly now?: () => number;
 }
 
 /** Throws ENRICHD_CONFIG_INVALID listing every problem of every rule, each naming the rule and the key. */
@@ -151,6 +156,17 @@ export async function createDaemon(options: CreateDaemonOptions): Promise<Daemon
     overlapSeconds: config.backfill.overlapSeconds,
     maxAgeSeconds: config.backfill.maxAgeSeconds,
   });
+  const scheduler = createRuleScheduler({
+    rules,
+    routes: new Map(routes.filter((r) => rules.some((rule) => rule.name === r.subscriber)).map((r) => [r.subscriber, r])),
+    misp,
+    decoder: routing.decoder,
+    submit: (handler, message, frame) => pipeline.submit(handler, message, frame),
+    logger,
+    metrics,
+    ...(options.now ? { now: options.now } : {}),
+    ...(config.dryRun ? {} : { file: join(config.state.dir, "schedule.json") }),
+  });
   const onResume = config.backfill.enabled ? (reason: string): void => void backfill.run(reason) : undefined;
 
   let closing: Promise<void> | undefined;
@@ -166,6 +182,7 @@ export async function createDaemon(options: CreateDaemonOptions): Promise<Daemon
     misp,
     dryRunCalls,
     backfill,
+    scheduler,
     createBus: () => createBus(config, { topics: routing.topics, logger, metrics, ...(onResume ? { onResume } : {}) }),
     async run(bus) {
       void pipeline.redriveSpool().catch((error) => logger.warn({ err: errorMessage(error) }, "spool re-drive failed"));
@@ -175,10 +192,14 @@ export async function createDaemon(options: CreateDaemonOptions): Promise<Daemon
         timer = setInterval(() => void backfill.run("periodic"), config.backfill.intervalMs);
         timer.unref();
       }
+      const scheduled = rules.some((r) => r.schedule) ? setInterval(() => void scheduler.tick(), scheduler.tickMs) : undefined;
+      scheduled?.unref();
+      if (scheduled) void scheduler.tick();
       try {
         await pipeline.run(bus);
       } finally {
         clearInterval(timer);
+        clearInterval(scheduled);
       }
     },
     checkModules: (signal) => checkModules(config, [...subscribers, ...ruleModuleUsers(rules)], modules, logger, signal),

@@ -44,8 +44,8 @@ export interface Backfill {
 
 const SEEN_CAP = 100_000;
 
-/** Re-encodes a searched attribute as MISP's `misp_json_attribute` add payload. */
-export function attributePayload(attribute: Attribute, event: EventSummary | undefined): Record<string, unknown> {
+/** Re-encodes a searched attribute as MISP's `misp_json_attribute` payload (an `add` unless told). */
+export function attributePayload(attribute: Attribute, event: EventSummary | undefined, action: "add" | "edit" = "add"): Record<string, unknown> {
   const s = (n: number): string => String(n);
   return {
     Attribute: {
@@ -64,13 +64,13 @@ export function attributePayload(attribute: Attribute, event: EventSummary | und
           },
         }
       : {}),
-    action: "add",
+    action,
   };
 }
 
 /** A searched attribute as the frame MISP would have published for its `add`. */
-export function attributeFrame(attribute: Attribute, event: EventSummary | undefined, transport: "backfill" | "manual", position: string): BusFrame {
-  const payload = Buffer.from(`misp_json_attribute ${JSON.stringify(attributePayload(attribute, event))}`);
+export function attributeFrame(attribute: Attribute, event: EventSummary | undefined, transport: "backfill" | "manual", position: string, action: "add" | "edit" = "add"): BusFrame {
+  const payload = Buffer.from(`misp_json_attribute ${JSON.stringify(attributePayload(attribute, event, action))}`);
   return { topic: "misp_json_attribute", payload, transport, receivedAt: Date.now(), position };
 }
 

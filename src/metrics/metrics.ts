@@ -23,6 +23,7 @@ const HELP: Readonly<Record<string, string>> = {
   misp_enrichd_handler_runs_total: "Handler runs, by subscriber and outcome (done, skipped, duplicate, revoked, spooled, dead-lettered, retry-later).",
   misp_enrichd_echoes_total: "Messages recognised as echoes of the daemon's own writes.",
   misp_enrichd_rule_actions_total: "Rule actions run, by rule, action and outcome (done, skipped).",
+  misp_enrichd_schedule_runs_total: "Scheduled rule runs, by rule.",
   misp_enrichd_chain_cut_total: "Echoes of the daemon's own writes dropped at pipeline.maxChainDepth, by the subscriber or rule that wrote.",
   misp_enrichd_module_queries_total: "misp-modules queries, by module and outcome.",
   misp_enrichd_misp_requests_total: "MISP REST requests, by endpoint and outcome.",
