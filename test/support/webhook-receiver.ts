@@ -4,9 +4,9 @@
 // test/fixtures/misp/tls, whose SAN is 127.0.0.1.
 
 import { readFileSync } from "node:fs";
-import { createServer as createHttpServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from "node:http";
+import { createServer as createHttpServer, type IncomingHttpHeaders, type IncomingMessage, type Server as HttpServer, type ServerResponse } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
-import type { AddressInfo } from "node:net";
+import { listenOnLoopback } from "@misp-enrichd/standins";
 import { fileURLToPath } from "node:url";
 import { onTestFinished } from "vitest";
 
@@ -46,17 +46,11 @@ export async function startWebhookReceiver(options: { https?: boolean } = {}): P
   const server = options.https
     ? createHttpsServer({ key: readFileSync(new URL("key.pem", TLS)), cert: readFileSync(RECEIVER_CA_FILE) }, handle)
     : createHttpServer(handle);
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  onTestFinished(
-    () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  );
-  const port = (server.address() as AddressInfo).port;
+  // An https.Server listens and closes as its http parent does.
+  const listening = await listenOnLoopback(server as unknown as HttpServer);
+  onTestFinished(() => listening.close());
   return {
-    origin: `${options.https ? "https" : "http"}://127.0.0.1:${port}`,
+    origin: `${options.https ? "https" : "http"}://127.0.0.1:${listening.port}`,
     requests,
     answer(...statuses) {
       for (const s of statuses) answers.push(typeof s === "number" ? { status: s, headers: {} } : s);
