@@ -16,6 +16,8 @@ export interface CompileRulesOptions {
   readonly env: Readonly<Record<string, string | undefined>>;
   /** Names already taken by subscribers (a rule is routed, logged and counted by its name). */
   readonly subscriberNames?: readonly string[];
+  /** False for readers that never send (`tail --explain`): an `env.X` that is not set is no problem. */
+  readonly requireEnv?: boolean;
 }
 
 export interface CompiledRules {
@@ -109,8 +111,8 @@ function compileRule(rule: RuleConfig, index: number, options: CompileRulesOptio
     if (step.kind !== "webhook") continue;
     for (const name of step.hook.envNames) {
       const value = options.env[name];
-      if (value === undefined || value === "") problems.push(`${at}.${step.at}.webhook: env.${name} is not set in the daemon's environment`);
-      else env[name] = value;
+      if ((value === undefined || value === "") && options.requireEnv !== false) problems.push(`${at}.${step.at}.webhook: env.${name} is not set in the daemon's environment`);
+      else if (value !== undefined) env[name] = value;
     }
   }
   if (options.subscriberNames?.includes(rule.name)) problems.push(`${at}.name: ${JSON.stringify(rule.name)} is the name of a subscriber too; rule names must differ from subscriber names`);

@@ -7,7 +7,7 @@ import { readFileSync, rmSync } from "node:fs";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { parse as parseYaml } from "yaml";
 import { startHarness, type Harness } from "../support/harness.js";
-import { startWebhookReceiver } from "../support/webhook-receiver.js";
+import { RECEIVER_CA_FILE, startWebhookReceiver } from "../support/webhook-receiver.js";
 
 const EXAMPLE = (parseYaml(readFileSync(new URL("../../config/rules.example.yaml", import.meta.url), "utf8")) as { rules: Record<string, unknown>[] }).rules;
 const CARD_SHOP = "cardshop2dark7ab.onion";
@@ -151,6 +151,20 @@ describe("rules", () => {
     expect(h.misp.state.attributes.find((a) => a.uuid === other.uuid)?.distribution).not.toBe(4);
     // The rule never acted on the echoes of its own tag changes (its where names triage:start only, its own detach included).
     expect(h.counter("misp_enrichd_handler_runs_total", { subscriber: "triage", outcome: "done" })).toBe(2);
+  });
+
+  it("post to an HTTPS receiver only with its caFile, and dead-letter the untrusted one without a retry", async () => {
+    const tls = await startWebhookReceiver({ https: true });
+    const hook = (name: string, extra: Record<string, unknown>) => ({ name, on: "tag:attached-to-attribute", where: { tags: { any: ["case:open"] } }, do: [{ webhook: { url: `${tls.origin}/${name}`, ...extra } }] });
+    h = await startHarness({ overrides: { rules: [hook("trusted", { caFile: RECEIVER_CA_FILE }), hook("untrusted", {})] } });
+    const event = h.misp.seedEvent();
+    const a = h.misp.seedAttribute(event.uuid, { type: "domain", value: "evil.example" });
+    await attach(h, a.uuid, "case:open");
+    await h.settle();
+    expect(tls.requests.map((r) => r.url)).toEqual(["/trusted"]);
+    expect(h.counter("misp_enrichd_handler_runs_total", { subscriber: "untrusted", outcome: "dead-lettered" })).toBe(1);
+    expect(h.counter("misp_enrichd_retries_total", { subscriber: "untrusted" })).toBe(0);
+    expect(readFileSync(`${h.stateDir}/dead-letter.jsonl`, "utf8")).toMatch(/"code":"ENRICHD_WEBHOOK_REJECTED".*TLS certificate is not trusted/);
   });
 
   it("send a webhook again after a 503 without repeating the steps before it", async () => {
