@@ -8,7 +8,7 @@ const here = (path: string): string => fileURLToPath(new URL(path, import.meta.u
 // else, so it is a `unit` test. A test file belongs to exactly one project; `unit` is the default.
 
 /** Tests that spawn the built CLI (dist/src/cli/main.js) or pack dist/. */
-const BUILT = ["test/cli/*.test.ts", "test/e2e/run-cli.test.ts", "test/pack.test.ts", "test/systemd/*.test.ts"];
+const BUILT = ["test/cli/*.test.ts", "test/e2e/run-cli.test.ts", "test/pack.test.ts", "test/systemd/*.test.ts", "test/state/shared-ledgers.test.ts"];
 /** Tests that need the run's Kafka broker (inject("kafkaBrokers")) or start brokers of their own. */
 const KAFKA = [
   "test/bus/kafka.test.ts",

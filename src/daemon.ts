@@ -14,17 +14,27 @@ import { createMetrics, type Metrics } from "./metrics/metrics.js";
 import { createMispClientFromConfig } from "./misp/client-from-config.js";
 import { createEchoGuard } from "./misp/echo-guard.js";
 import { guardMispClient } from "./misp/guarded-client.js";
+import { createReadCache } from "./misp/read-cache.js";
 import { createTagLocality } from "./misp/tag-locality.js";
 import type { MispClient, RestCall } from "./misp/types.js";
 import { createMispWriter } from "./misp/writer.js";
 import { createModulesClientFromConfig } from "./modules/client-from-config.js";
 import { judgeModuleConfig } from "./modules/declared-config.js";
-import { judgeNeeds } from "./modules/needs.js";
+import { judgeNeeds, type ModuleUser } from "./modules/needs.js";
 import type { ModulesClient } from "./modules/types.js";
 import { createPipeline, type Pipeline } from "./pipeline/pipeline.js";
 import { createRouting } from "./route/routing.js";
-import { openLedgers } from "./state/ledgers.js";
+import { openLedgers, type LedgerWriter } from "./state/ledgers.js";
+import type { RegisteredHandler } from "./subscriber/types.js";
 import { loadConfiguredSubscribers, type LoadedSubscriber } from "./subscriber/load.js";
+import { compileRules } from "./rules/compile.js";
+import { ruleLoopNodes, subscriberLoopNode, unsafeLoops } from "./rules/loops.js";
+import { createOnceMarks } from "./rules/once.js";
+import { createRuleScheduler, type RuleScheduler } from "./rules/schedule.js";
+import { ruleModuleUsers } from "./rules/modules.js";
+import { ruleRoutes } from "./rules/run.js";
+import type { CompiledRule } from "./rules/types.js";
+import { EnrichdError } from "./errors.js";
 
 export interface Daemon {
   readonly config: Config;
@@ -32,6 +42,9 @@ export interface Daemon {
   readonly metrics: Metrics;
   readonly pipeline: Pipeline;
   readonly subscribers: readonly LoadedSubscriber[];
+  readonly rules: readonly CompiledRule[];
+  /** The routes the pipeline runs: every subscriber's and rule's (those `routeFilter` kept). */
+  readonly routes: readonly RegisteredHandler[];
   readonly modules: ModulesClient;
   /** Guarded: the echo guard learns every write, tag locality applies. */
   readonly misp: MispClient;
@@ -39,6 +52,8 @@ export interface Daemon {
   readonly dryRunCalls: readonly RestCall[];
   /** Gap backfill; `run` triggers it at start-up, on bus resume and periodically. */
   readonly backfill: Backfill;
+  /** Scheduled rules; `run` ticks it every `scheduler.tickMs` (a first sweep at start-up when one is due). */
+  readonly scheduler: RuleScheduler;
   /** A bus as the config describes it, feeding nothing until `run(bus)` (or `pipeline.run(bus)`). */
   createBus(): Bus;
   /**
@@ -57,19 +72,41 @@ export interface CreateDaemonOptions {
   readonly config: Config;
   readonly logger: Logger;
   readonly metrics?: Metrics;
+  /** Where rules read `env.X`; defaults to process.env. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Which ledger files it writes: `manual` for `misp-enrichd enrich` beside a running daemon. */
+  readonly writer?: LedgerWriter;
+  /** Keeps only these routes (`enrich` keeps the attribute:add ones); default: all. */
+  readonly routeFilter?: (route: RegisteredHandler) => boolean;
+  /** Epoch seconds for the rule scheduler; tests pass their own clock. */
+  readonly now?: () => number;
+}
+
+/** Throws ENRICHD_CONFIG_INVALID listing every problem of every rule, each naming the rule and the key. */
+export function compileConfiguredRules(config: Config, subscribers: readonly LoadedSubscriber[], env: Readonly<Record<string, string | undefined>> = process.env): readonly CompiledRule[] {
+  const { rules, problems } = compileRules(config, { env, subscriberNames: subscribers.map((s) => s.name) });
+  if (problems.length > 0) {
+    const count = problems.length === 1 ? "1 problem" : `${problems.length} problems`;
+    throw new EnrichdError("ENRICHD_CONFIG_INVALID", `invalid configuration: ${count} in rules: ${problems.join("; ")}`, { details: { problems } });
+  }
+  return rules;
 }
 
 export async function createDaemon(options: CreateDaemonOptions): Promise<Daemon> {
   const { config, logger } = options;
   const metrics = options.metrics ?? createMetrics();
   const subscribers = await loadConfiguredSubscribers(config);
-  const routes = subscribers.flatMap((s) => s.handlers);
-  const routing = createRouting({ config, routes });
+  const rules = compileConfiguredRules(config, subscribers, options.env);
+  const globalTags = config.misp.tagLocality !== "local";
+  for (const loop of unsafeLoops([...subscribers.map((s) => subscriberLoopNode(s, globalTags)), ...ruleLoopNodes(rules, globalTags)])) {
+    logger.warn({ loop }, `rules may loop: ${loop.join(" → ")} (misp-enrichd check fails on it); pipeline.maxChainDepth will cut it`);
+  }
   const { client: rawMisp, dryRunCalls } = createMispClientFromConfig(config, { logger, metrics });
-  const ledgers = openLedgers(config, logger);
+  const ledgers = openLedgers(config, logger, options.writer);
   const echoGuard = createEchoGuard({ own: ledgers.own, commentPrefix: config.misp.commentPrefix });
   const tagLocality = createTagLocality(config.misp.tagLocality, logger);
-  const misp = tagLocality.wrap(guardMispClient(rawMisp, echoGuard));
+  const guarded = guardMispClient(rawMisp, echoGuard);
+  const misp = tagLocality.wrap(guarded);
   const modules = createModulesClientFromConfig(config, { logger, metrics });
   const writer = createMispWriter({
     client: misp,
@@ -81,7 +118,22 @@ export async function createDaemon(options: CreateDaemonOptions): Promise<Daemon
     dryRun: config.dryRun,
   });
   const webhook = createWebhookSender({ logger, dryRun: config.dryRun });
-  const tools = { modules, writer, misp, webhook, tagLocal: tagLocality.local, dryRun: config.dryRun, distribution: config.misp.distribution };
+  const reads = createReadCache({ client: misp });
+  const tools = {
+    modules,
+    writer,
+    misp,
+    mispStrict: guarded,
+    reads,
+    webhook,
+    tagLocal: tagLocality.local,
+    dryRun: config.dryRun,
+    distribution: config.misp.distribution,
+  };
+  const once = createOnceMarks({ ledger: ledgers.once, commentPrefix: config.misp.commentPrefix, deps: tools });
+  const isOwn = (uuid: string): boolean => ledgers.own.has(uuid.toLowerCase());
+  const routes = [...subscribers.flatMap((s) => s.handlers), ...ruleRoutes(rules, { reads, once, metrics, isOwn })].filter(options.routeFilter ?? (() => true));
+  const routing = createRouting({ config, routes });
   /** True while `run` serves a live bus. */
   let serving = false;
   const pipeline = createPipeline({
@@ -110,6 +162,17 @@ export async function createDaemon(options: CreateDaemonOptions): Promise<Daemon
     overlapSeconds: config.backfill.overlapSeconds,
     maxAgeSeconds: config.backfill.maxAgeSeconds,
   });
+  const scheduler = createRuleScheduler({
+    rules,
+    routes: new Map(routes.filter((r) => rules.some((rule) => rule.name === r.subscriber)).map((r) => [r.subscriber, r])),
+    misp,
+    decoder: routing.decoder,
+    submit: (handler, message, frame) => pipeline.submit(handler, message, frame),
+    logger,
+    metrics,
+    ...(options.now ? { now: options.now } : {}),
+    ...(config.dryRun ? {} : { file: join(config.state.dir, "schedule.json") }),
+  });
   const onResume = config.backfill.enabled ? (reason: string): void => void backfill.run(reason) : undefined;
 
   let closing: Promise<void> | undefined;
@@ -119,10 +182,13 @@ export async function createDaemon(options: CreateDaemonOptions): Promise<Daemon
     metrics,
     pipeline,
     subscribers,
+    rules,
+    routes,
     modules,
     misp,
     dryRunCalls,
     backfill,
+    scheduler,
     createBus: () => createBus(config, { topics: routing.topics, logger, metrics, ...(onResume ? { onResume } : {}) }),
     async run(bus) {
       void pipeline.redriveSpool().catch((error) => logger.warn({ err: errorMessage(error) }, "spool re-drive failed"));
@@ -132,19 +198,23 @@ export async function createDaemon(options: CreateDaemonOptions): Promise<Daemon
         timer = setInterval(() => void backfill.run("periodic"), config.backfill.intervalMs);
         timer.unref();
       }
+      const scheduled = rules.some((r) => r.schedule) ? setInterval(() => void scheduler.tick(), scheduler.tickMs) : undefined;
+      scheduled?.unref();
+      if (scheduled) void scheduler.tick();
       serving = true;
       try {
         await pipeline.run(bus);
       } finally {
         serving = false;
         clearInterval(timer);
+        clearInterval(scheduled);
       }
     },
-    checkModules: (signal) => checkModules(config, subscribers, modules, logger, signal),
+    checkModules: (signal) => checkModules(config, [...subscribers, ...ruleModuleUsers(rules)], modules, logger, signal),
     close() {
       closing ??= (async () => {
         await pipeline.stop();
-        await Promise.allSettled([modules.close(), rawMisp.close(), backfill.flush()]);
+        await Promise.allSettled([modules.close(), rawMisp.close(), backfill.flush(), webhook.close()]);
         ledgers.close();
       })();
       return closing;
@@ -153,7 +223,7 @@ export async function createDaemon(options: CreateDaemonOptions): Promise<Daemon
 }
 
 /** One `/modules` read, judged for every subscriber's needs and for `modules.config`'s keys; one error line each. */
-async function checkModules(config: Config, subscribers: readonly LoadedSubscriber[], modules: ModulesClient, logger: Logger, signal?: AbortSignal): Promise<string[]> {
+async function checkModules(config: Config, subscribers: readonly ModuleUser[], modules: ModulesClient, logger: Logger, signal?: AbortSignal): Promise<string[]> {
   const modulesUrl = config.modules.url;
   const problems: string[] = [];
   const report = (fields: Record<string, unknown>, problem: string): void => {

@@ -8,6 +8,7 @@ export type {
   SubscriberBuilder,
   SubscriberDefinition,
   SubscriberOptions,
+  ActionTools,
   WebhookTools,
   WriteTools,
 } from "./subscriber/types.js";
@@ -26,3 +27,5 @@ export type { ModuleResult, ResultAttribute, ResultObject } from "./modules/type
 export type { WriteReport } from "./misp/types.js";
 export { EnrichdError, PermanentError, isEnrichdError, isRetriable } from "./errors.js";
 export { isRoutableAddress } from "./modules/private-ip.js";
+export { enrichmentEffects, type Effect } from "./subscriber/effects.js";
+export { compileWebhook, type CompiledWebhook, type WebhookOptions } from "./actions/webhook.js";

@@ -1,7 +1,7 @@
 // Geolocation of IP attributes (the give_me_geolocation.py flow): ask the module server and write
 // the geolocation object back, referencing the source attribute. Module configurable: mmdb_lookup
 // (country level, needs an mmdb-server) or geoip_city (city level, a local GeoLite2 City file).
-import { defineSubscriber, isRoutableAddress } from "../src/index.js";
+import { defineSubscriber, enrichmentEffects, isRoutableAddress } from "../src/index.js";
 
 export default defineSubscriber({
   options: {
@@ -13,6 +13,7 @@ export default defineSubscriber({
     maxObjects: 1,
   },
   modules: (o) => [{ module: o.module, types: o.types }],
+  effects: (o) => enrichmentEffects(o.types),
   setup(sub, opts) {
     sub.on("attribute:add", { type: opts.types }, async (ctx) => {
       if (!isRoutableAddress(ctx.attribute.value)) return ctx.skip("private or reserved address: nothing to locate");

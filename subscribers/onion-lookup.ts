@@ -1,11 +1,12 @@
 // Tor .onion addresses: ask onion_lookup (the AIL onion-lookup service) and write back the
 // tor-hiddenservice object and the tags it found on the source attribute. Analysts' own onion
 // attributes, standalone or inside their objects, are enriched once; the daemon's own are not.
-import { defineSubscriber, isEnrichdError } from "../src/index.js";
+import { defineSubscriber, enrichmentEffects, isEnrichdError } from "../src/index.js";
 
 export default defineSubscriber({
   options: { module: "onion_lookup", types: ["onion-address"] },
   modules: (o) => [{ module: o.module, types: o.types }],
+  effects: (o) => enrichmentEffects(o.types),
   setup(sub, opts) {
     sub.on("attribute:add", { type: opts.types }, async (ctx) => {
       let result;

@@ -1,6 +1,6 @@
 // A workflow in a dozen lines: when one of the given tags is attached to an attribute or an event,
-// POST a templated JSON body to a chat or case tool. `{{path}}` placeholders read the message
-// (tag, attribute, eventUuid). Off unless enabled with a url.
+// POST a templated JSON body to a chat or case tool. Its string leaves are Jinja templates reading
+// `tag`, `attribute` and `eventUuid`. Off unless enabled with a url. The rule action `webhook` sends it.
 import { defineSubscriber } from "../src/index.js";
 
 export default defineSubscriber({
@@ -10,6 +10,7 @@ export default defineSubscriber({
     headers: {} as Record<string, string>,
     body: { text: "MISP: tag {{tag.name}} attached to {{attribute.type}} {{attribute.value}} (event {{eventUuid}})" } as unknown,
   },
+  effects: () => [],
   setup(sub, opts) {
     if (!/^https?:\/\//.test(opts.url)) throw new Error("options.url must be the http(s) URL of the webhook");
     sub.on(["tag:attached-to-attribute", "tag:attached-to-event"], { tags: { any: opts.tags } }, async (ctx) => {

@@ -12,7 +12,7 @@ import { mkdirSync, readFileSync } from "node:fs";
 import { writeFile, rename } from "node:fs/promises";
 import { dirname } from "node:path";
 import type { FrameSink } from "./types.js";
-import type { Attribute, EventSummary, MispMessage } from "../decode/types.js";
+import type { Attribute, BusFrame, EventSummary, MispMessage } from "../decode/types.js";
 import { errorMessage } from "../errors.js";
 import type { Logger } from "../log.js";
 import type { Metrics } from "../metrics/metrics.js";
@@ -47,8 +47,8 @@ export interface Backfill {
 
 const SEEN_CAP = 100_000;
 
-/** Re-encodes a searched attribute as MISP's `misp_json_attribute` add payload. */
-export function attributePayload(attribute: Attribute, event: EventSummary | undefined): Record<string, unknown> {
+/** Re-encodes a searched attribute as MISP's `misp_json_attribute` payload (an `add` unless told). */
+export function attributePayload(attribute: Attribute, event: EventSummary | undefined, action: "add" | "edit" = "add"): Record<string, unknown> {
   const s = (n: number): string => String(n);
   return {
     Attribute: {
@@ -67,8 +67,14 @@ export function attributePayload(attribute: Attribute, event: EventSummary | und
           },
         }
       : {}),
-    action: "add",
+    action,
   };
+}
+
+/** A searched attribute as the frame MISP would have published for its `add`. */
+export function attributeFrame(attribute: Attribute, event: EventSummary | undefined, transport: "backfill" | "manual", position: string, action: "add" | "edit" = "add"): BusFrame {
+  const payload = Buffer.from(`misp_json_attribute ${JSON.stringify(attributePayload(attribute, event, action))}`);
+  return { topic: "misp_json_attribute", payload, transport, receivedAt: Date.now(), position };
 }
 
 /** The attribute types worth backfilling: undefined (all) unless every attribute route names its types. */
@@ -140,8 +146,7 @@ export function createBackfill(options: BackfillOptions): Backfill {
         reached = Math.max(reached, attribute.timestamp);
         if (attribute.deleted || seen.has(attribute.uuid)) continue;
         remember(attribute.uuid);
-        const payload = Buffer.from(`misp_json_attribute ${JSON.stringify(attributePayload(attribute, event))}`);
-        const { done } = await options.sink({ topic: "misp_json_attribute", payload, transport: "backfill", receivedAt: Date.now(), position: `backfill/${reason}` });
+        const { done } = await options.sink(attributeFrame(attribute, event, "backfill", `backfill/${reason}`));
         dones.push(done);
         fed++;
       }

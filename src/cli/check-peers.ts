@@ -12,12 +12,11 @@ import type { Logger } from "../log.js";
 import { createMetrics } from "../metrics/metrics.js";
 import { judgeModuleConfig } from "../modules/declared-config.js";
 import type { ModulesClient } from "../modules/types.js";
-import type { LoadedSubscriber } from "../subscriber/load.js";
 import { failed, ok, type CheckLine } from "./check-line.js";
 import { createLookingBus } from "./looking-bus.js";
-import { judgeNeeds } from "../modules/needs.js";
+import { judgeNeeds, type ModuleUser } from "../modules/needs.js";
 
-export async function checkModules(config: Config, client: ModulesClient, subscribers: readonly LoadedSubscriber[], signal: AbortSignal): Promise<CheckLine[]> {
+export async function checkModules(config: Config, client: ModulesClient, subscribers: readonly ModuleUser[], signal: AbortSignal): Promise<CheckLine[]> {
   let offered;
   try {
     offered = await client.list(signal);

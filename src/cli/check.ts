@@ -15,6 +15,9 @@ import { loadConfiguredSubscribers, type LoadedSubscriber } from "../subscriber/
 import { failed, formatLine, ok, warned, type CheckLine } from "./check-line.js";
 import { checkMisp } from "./check-misp.js";
 import { checkBus, checkModules, checkStateDir } from "./check-peers.js";
+import { checkRules } from "./check-rules.js";
+import { ruleModuleUsers } from "../rules/modules.js";
+import type { CompiledRule } from "../rules/types.js";
 import { EXIT_CONFIG, EXIT_FAILURE, exitAfterFlush, fail, loggerFor, writeOut, type CommonOptions } from "./common.js";
 
 export interface CheckOptions extends CommonOptions {
@@ -80,6 +83,7 @@ export async function checkCommand(options: CheckOptions): Promise<void> {
 
   let subscribers: LoadedSubscriber[] = [];
   let subscribersValid = true;
+  let rules: readonly CompiledRule[] = [];
   try {
     subscribers = await loadConfiguredSubscribers(config);
     await print([configLine(options, config, subscribers)], all);
@@ -87,12 +91,19 @@ export async function checkCommand(options: CheckOptions): Promise<void> {
     subscribersValid = false;
     await print(problemsOf(error).map((p) => failed("subscribers", p)), all);
   }
+  if (subscribersValid) {
+    const ruleCheck = checkRules(config, subscribers);
+    await print(ruleCheck.lines, all);
+    // An invalid rule is an invalid configuration (exit 78, as `run` would); a loop is a failed check.
+    if (ruleCheck.rules === undefined) subscribersValid = false;
+    else rules = ruleCheck.rules;
+  }
 
   const metrics = createMetrics();
   const modules = createModulesClientFromConfig(config, { logger, metrics, concurrency: 1 });
   try {
     await print(await mispLines(config, logger, metrics), all);
-    if (subscribersValid) await print(await checkModules(config, modules, subscribers, AbortSignal.timeout(config.modules.timeoutMs)), all);
+    if (subscribersValid) await print(await checkModules(config, modules, [...subscribers, ...ruleModuleUsers(rules)], AbortSignal.timeout(config.modules.timeoutMs)), all);
     await print([checkStateDir(config)], all);
     await print([await bus], all);
   } finally {

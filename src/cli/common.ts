@@ -8,6 +8,7 @@ import { collectSecrets, loadConfig } from "../config/load.js";
 import type { Config } from "../config/schema.js";
 import { isEnrichdError } from "../errors.js";
 import { createLogger, type Logger } from "../log.js";
+import { compileRules, ruleSecrets } from "../rules/compile.js";
 
 /** sysexits EX_CONFIG: systemd's RestartPreventExitStatus keeps a bad config from restart-looping. */
 export const EXIT_CONFIG = 78;
@@ -64,7 +65,8 @@ export function loggerFor(config: Config, options: CommonOptions, placement: Log
   const level = (options.logLevel ?? placement.level ?? config.log.level) as LevelWithSilent;
   return createLogger({
     level,
-    secrets: collectSecrets(config),
+    // The environment values the rules' templates read (tokens in headers) are secrets too.
+    secrets: [...collectSecrets(config), ...ruleSecrets(compileRules(config, { env: process.env }).rules)],
     ...(options.pretty ? { destination: prettyStream(fd) } : fd === 2 ? { destination: process.stderr } : {}),
   });
 }

@@ -4,6 +4,7 @@
 import { Command, Option } from "commander";
 import { VERSION } from "../version.js";
 import { checkCommand } from "./check.js";
+import { enrichCommand } from "./enrich.js";
 import { modulesCommand } from "./modules.js";
 import { replayCommand } from "./replay.js";
 import { runCommand } from "./run.js";
@@ -51,6 +52,14 @@ export function buildProgram(): Command {
     .option("--dry-run", "read MISP but write nothing: print the REST calls instead (state kept in a throwaway folder)")
     .option("--state-dir <dir>", "state folder for this replay (default: state.dir, or a throwaway folder with --dry-run)")
     .action((file: string, opts) => replayCommand(file, opts));
+
+  common(program.command("enrich").description("run the attribute:add rules and subscribers over an event's existing attributes (no bus needed), then print a summary"))
+    .requiredOption("--event <id|uuid>", "the event whose attributes to enrich")
+    .option("--since <duration>", "only attributes changed in the last 30m, 24h, 7d, ...")
+    .option("--type <type>", "only attributes of this type; repeatable", collect)
+    .option("--rule <name>", "only this rule or subscriber; repeatable", collect)
+    .option("--dry-run", "read MISP but write nothing: print the REST calls instead (state kept in a throwaway folder)")
+    .action((opts) => enrichCommand(opts));
 
   return program;
 }

@@ -46,6 +46,11 @@ export interface ReplaySummary {
 }
 
 export function summarizeReplay(file: string, stats: ReplayStats, metrics: Metrics, dryRunCalls: readonly RestCall[] | undefined): ReplaySummary {
+  return summarizeRun(`replayed ${file}: ${plural(stats.frames, "frame")}${stats.skipped ? ` (${stats.skipped} more on topics no subscriber wants)` : ""}`, metrics, dryRunCalls);
+}
+
+/** What a run of the pipeline did (`replay`, `enrich`), under a first line saying what was run. */
+export function summarizeRun(header: string, metrics: Metrics, dryRunCalls: readonly RestCall[] | undefined): ReplaySummary {
   const runs = "misp_enrichd_handler_runs_total";
   const heartbeats = metrics.get("misp_enrichd_messages_total", { kind: "heartbeat" });
   const decoded = metrics.total("misp_enrichd_messages_total");
@@ -53,12 +58,14 @@ export function summarizeReplay(file: string, stats: ReplayStats, metrics: Metri
   const dropped = metrics.total("misp_enrichd_frames_dropped_total");
   const deadLettered = sum(metrics, runs, { outcome: "dead-lettered" });
   const spooled = sum(metrics, runs, { outcome: "spooled" });
-  const lines = [`replayed ${file}: ${plural(stats.frames, "frame")}${stats.skipped ? ` (${stats.skipped} more on topics no subscriber wants)` : ""}`];
+  const lines = [header];
   const rejectedText = rejected ? `${rejected} rejected (${breakdown(metrics, "misp_enrichd_decode_errors_total", "code", {}).replace(/^\d+ \((.*)\)$/, "$1")})` : "0 rejected";
   lines.push(`  messages  ${decoded} decoded${heartbeats ? ` (${plural(heartbeats, "heartbeat")})` : ""}, ${rejectedText}, ${dropped} dropped unread`);
   lines.push(`  echoes    ${metrics.total("misp_enrichd_echoes_total")} ignored (the daemon's own writes)`);
   lines.push(`  handled   ${breakdown(metrics, runs, "subscriber", { outcome: "done" })}`);
   lines.push(`  skipped   ${breakdown(metrics, runs, "subscriber", { outcome: "skipped" })}`);
+  const duplicates = sum(metrics, runs, { outcome: "duplicate" });
+  if (duplicates > 0) lines.push(`  before    ${breakdown(metrics, runs, "subscriber", { outcome: "duplicate" })} handled already (handled.jsonl)`);
   if (dryRunCalls) {
     const byPath = WRITES.map((endpoint) => [endpoint, sum(metrics, "misp_enrichd_misp_requests_total", { endpoint, outcome: "dry_run" })] as const).filter(([, n]) => n > 0);
     lines.push(`  written   nothing (dry run); would call ${dryRunCalls.length}${byPath.length ? ` (${byPath.map(([e, n]) => `${e} ${n}`).join(", ")})` : ""}`);

@@ -61,6 +61,7 @@ export async function runCommand(options: RunOptions): Promise<void> {
       stateDir: config.state.dir,
       dryRun: config.dryRun,
       subscribers: daemon.subscribers.map((s) => ({ name: s.name, routes: s.handlers.map((h) => ({ queries: h.queries, where: h.where })) })),
+      rules: daemon.rules.map((r) => ({ name: r.name, on: r.queries, once: r.once, ...(r.schedule ? { schedule: r.schedule } : {}) })),
       topics: [...pipeline.wantedKinds],
     },
     "misp-enrichd starting",

@@ -118,7 +118,7 @@ export function explainLines(message: MispMessage, explainer: Explainer): string
   }
   const echo = explainer.echoGuard.check(message);
   const lines: string[] = [];
-  if (echo !== null) lines.push(`    ⟲ echo of the daemon's own write (${echo}): ignored before routing`);
+  if (echo !== null) lines.push(`    ⟲ echo of the daemon's own write (${echo.reason}): ignored before routing`);
   for (const verdict of explainer.router.explain(message)) {
     const route = `${verdict.subscriber} on[${verdict.index}]`;
     if (!verdict.matched) lines.push(`    ✘ ${route}: ${verdict.reason ?? "does not match"}`);

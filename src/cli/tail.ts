@@ -13,8 +13,9 @@ import { createEchoGuard } from "../misp/echo-guard.js";
 import { createRouting, type Routing } from "../route/routing.js";
 import { readOwnUuids } from "../state/ledgers.js";
 import { createPersistentSet, type PersistentSet } from "../state/persistent-set.js";
-import { loadConfiguredSubscribers } from "../subscriber/load.js";
-import type { Handler } from "../subscriber/types.js";
+import { compileRules } from "../rules/compile.js";
+import { loadConfiguredSubscribers, type LoadedSubscriber } from "../subscriber/load.js";
+import type { Handler, RegisteredHandler } from "../subscriber/types.js";
 import { exitAfterFlush, fail, loadConfigWithoutMisp, loggerFor, writeOut, type CommonOptions } from "./common.js";
 import { createLookingBus } from "./looking-bus.js";
 import { explainLines, messageLine, problemLine, rawLine, type Explainer } from "./tail-format.js";
@@ -59,11 +60,20 @@ function parseCount(value: string | undefined): number | undefined {
  */
 async function routingFor(config: Config, topics: TopicTable, kinds: ReadonlySet<MessageKind>, explain: boolean): Promise<Routing<Handler<MessageKind>>> {
   try {
-    const routes = explain ? (await loadConfiguredSubscribers(config)).flatMap((s) => s.handlers) : [];
+    const subscribers = explain ? await loadConfiguredSubscribers(config) : [];
+    const rules = explain ? ruleRouteSpecs(config, subscribers) : [];
+    const routes = [...subscribers.flatMap((s) => s.handlers), ...rules];
     return createRouting({ config, routes, topics, decode: kinds });
   } catch (error) {
     fail(isEnrichdError(error) ? error.message : errorMessage(error));
   }
+}
+
+/** The rules' routes, for verdicts only (never run); their problems end `tail` as they end `run`. */
+function ruleRouteSpecs(config: Config, subscribers: readonly LoadedSubscriber[]): RegisteredHandler[] {
+  const { rules, problems } = compileRules(config, { env: process.env, subscriberNames: subscribers.map((s) => s.name), requireEnv: false });
+  if (problems.length > 0) fail(`invalid configuration: ${problems.join("; ")}`);
+  return rules.map((rule) => ({ subscriber: rule.name, index: 0, queries: rule.queries, where: rule.where, handler: async () => undefined }));
 }
 
 /** The echo guard as the daemon's own-uuids ledger makes it now; the comment marker alone when unreadable. */

@@ -96,6 +96,7 @@ const pipelineSchema = z
     drainTimeoutMs: positiveInt.default(15_000),
     echoTtlSeconds: positiveInt.default(86_400),
     handledTtlSeconds: positiveInt.default(7 * 86_400),
+    maxChainDepth: z.number().int().min(0).default(8),
   })
   .strict();
 
@@ -105,6 +106,26 @@ const backfillSchema = z
     intervalMs: positiveInt.default(600_000),
     overlapSeconds: z.number().int().min(0).default(120),
     maxAgeSeconds: positiveInt.default(86_400),
+  })
+  .strict();
+
+/** `30s`, `15m`, `24h`, `7d`, `2w`. */
+const duration = z.string().regex(/^\d+\s*[smhdw]$/, "must be a duration such as 30m, 24h or 7d");
+
+/**
+ * A rule: a declarative subscriber (rules/). Its `on` and `where` are those of `sub.on`, its `do` a
+ * list of actions; both are checked item by item when the rules are compiled (rules/compile.ts),
+ * with every problem named by rule and key.
+ */
+const ruleSchema = z
+  .object({
+    // It names the rule in logs, metrics, `check` and its once marker tag (no `_` or `"`: MISP's tag lookup is a LIKE).
+    name: z.string().max(100).regex(/^[A-Za-z0-9][A-Za-z0-9.-]*$/, "must be letters, digits, '.' and '-', starting with a letter or digit"),
+    on: z.union([z.string(), z.array(z.string()).min(1)]),
+    where: z.record(z.string(), z.unknown()).optional(),
+    do: z.array(z.unknown()).min(1),
+    once: z.boolean().default(false),
+    schedule: z.object({ every: duration, window: duration }).strict().optional(),
   })
   .strict();
 
@@ -143,6 +164,8 @@ export const configSchema = z
       .object({ listen: z.string().regex(/^[^\s:]+:\d+$/, "must be host:port").optional() })
       .strict()
       .default({}),
+    /** Declarative subscribers: see README "Rules". */
+    rules: z.array(ruleSchema).default([]),
     dryRun: z.boolean().default(false),
   })
   .strict()
@@ -155,6 +178,12 @@ export const configSchema = z
     if (config.bus.type === "kafka" && !config.bus.kafka) {
       ctx.addIssue({ code: "custom", path: ["bus", "kafka"], message: "is required when bus.type is kafka (or MISP_KAFKA_BROKERS)", params });
     }
+    const firstOfName = new Map<string, number>();
+    config.rules.forEach((rule, i) => {
+      const first = firstOfName.get(rule.name);
+      if (first === undefined) firstOfName.set(rule.name, i);
+      else ctx.addIssue({ code: "custom", path: ["rules", i, "name"], message: `${JSON.stringify(rule.name)} is the name of rules[${first}] too; rule names are unique`, params });
+    });
     if (Boolean(config.bus.zmq.username) !== Boolean(config.bus.zmq.password)) {
       ctx.addIssue({ code: "custom", path: ["bus", "zmq", "password"], message: "username and password go together (PLAIN auth)", params });
     }

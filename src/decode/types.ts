@@ -3,7 +3,7 @@
 // to kebab-case words ("attached to attribute" -> "attached-to-attribute").
 
 /** Where a frame came from. */
-export type Transport = "zmq" | "kafka" | "replay" | "backfill";
+export type Transport = "zmq" | "kafka" | "replay" | "backfill" | "manual";
 
 /** One frame as a bus delivers it: the topic and the raw payload bytes, unparsed. */
 export interface BusFrame {

@@ -5,6 +5,7 @@
 
 import { z } from "zod";
 import type { Attribute, EventSummary, Tag } from "../decode/types.js";
+import type { EventDetails } from "./types.js";
 import { EnrichdError } from "../errors.js";
 import { isRecord } from "../json.js";
 import { expected, parseShape } from "../shape.js";
@@ -205,3 +206,22 @@ export const eventReferencesAnswer = z.object({
     ),
   }),
 });
+
+/**
+ * `POST /events/index` filtered by `eventid`: a list of event rows, each with `EventTag[]` items
+ * `{local, Tag: {id, name, colour}}` (observed on 2.5.1); an unknown event is an empty list.
+ */
+export const eventIndexAnswer = z.array(
+  z.preprocess(
+    // The row is the event itself; its summary is read by the same schema as everywhere else.
+    (raw) => (isRecord(raw) ? { Event: raw, EventTag: raw.EventTag, threat_level_id: raw.threat_level_id, analysis: raw.analysis } : raw),
+    z
+      .object({ Event: eventSummary, EventTag: list(z.object({ local: flag, Tag: tag })), threat_level_id: optInt(4), analysis: optInt(0) })
+      .transform((row): EventDetails => ({
+        event: row.Event,
+        tags: row.EventTag.map((t) => ({ ...t.Tag, local: t.local })),
+        threatLevelId: row.threat_level_id,
+        analysis: row.analysis,
+      })),
+  ),
+);

@@ -4,7 +4,8 @@
 import { isRecord } from "../json.js";
 import { createMispHttp, type MispHttpOptions } from "./http.js";
 import { isDuplicateUuid } from "./misp-errors.js";
-import { attributeViewAnswer, eventReferencesAnswer, parseAnswer, restSearchAnswer, selfAnswer, versionAnswer } from "./answers.js";
+import { attributeViewAnswer, eventIndexAnswer, eventReferencesAnswer, parseAnswer, restSearchAnswer, selfAnswer, versionAnswer } from "./answers.js";
+import { EnrichdError } from "../errors.js";
 import type { AttributeToWrite, CreateOutcome, MispClient, MispSelf, ObjectToWrite } from "./types.js";
 
 export type MispClientOptions = MispHttpOptions;
@@ -45,6 +46,23 @@ export function objectBody(object: ObjectToWrite): Record<string, unknown> {
 }
 
 const duplicate = (status: number, body: unknown): string | undefined => (isDuplicateUuid(status, body) ? "exists" : undefined);
+
+const messageOf = (body: unknown): string => (isRecord(body) && typeof body.message === "string" ? body.message : "");
+
+/** The tags MISP says were attached already (observed f2, f3b): "…no changes had to be made for tag X." or "…for tags [\"X\"]." */
+export function unchangedTags(message: string): string[] {
+  const many = /no changes had to be made for tags (\[.*\])\.?\s*$/s.exec(message);
+  if (many) {
+    try {
+      const names = JSON.parse(many[1] as string) as unknown;
+      return Array.isArray(names) ? names.map(String) : [];
+    } catch {
+      return [];
+    }
+  }
+  const one = /no changes had to be made for tag (.+?)\.?\s*$/s.exec(message);
+  return one ? [one[1] as string] : [];
+}
 
 export function createMispClient(options: MispClientOptions): MispClient {
   const http = createMispHttp(options);
@@ -120,15 +138,33 @@ export function createMispClient(options: MispClientOptions): MispClient {
       await http.send({ method: "POST", path, endpoint: "objectReferences/add", body, write: true }, signal);
     },
 
+    async viewEvent(idOrUuid, signal) {
+      const body = { eventid: String(idOrUuid) };
+      const answer = await http.send({ method: "POST", path: "/events/index", endpoint: "events/index", body }, signal);
+      const [row] = parseAnswer(eventIndexAnswer, answer.body, "events/index");
+      if (!row) throw new EnrichdError("ENRICHD_MISP_REJECTED", `MISP has no event ${String(idOrUuid)} this key may see`, { details: { event: idOrUuid, status: 404 } });
+      return row;
+    },
+
     async attachTags(targetUuid, tags, local, signal) {
-      if (tags.length === 0) return;
+      if (tags.length === 0) return { unchanged: [] };
       const body = { uuid: targetUuid, tag: tags.length === 1 ? tags[0] : [...tags], local: local ? 1 : 0 };
       const path = "/tags/attachTagToObject";
       const answer = await http.send({ method: "POST", path, endpoint: "tags/attachTagToObject", body, write: true }, signal);
       // Some tags attached, some refused: MISP answers 200 and appends the reasons to the message.
-      const message = isRecord(answer.body) && typeof answer.body.message === "string" ? answer.body.message : "";
+      const message = messageOf(answer.body);
       const failed = /Failed to attach \d+ tags?\. Reasons: .*/s.exec(message);
       if (failed) options.logger.warn({ targetUuid, tags, reasons: failed[0] }, "misp attached only some tags");
+      return { unchanged: answer.outcome === "dry_run" ? [] : unchangedTags(message.replace(/\nFailed to attach[\s\S]*$/, "")) };
+    },
+
+    async removeTag(targetUuid, tag, signal) {
+      const path = "/tags/removeTagFromObject";
+      // 404 "Could not remove tag as it is not attached to the target …" (rest.md §5): nothing to do.
+      const notAttached = (status: number, body: unknown): string | undefined => (status === 404 && /not attached/i.test(JSON.stringify(body)) ? "not_attached" : undefined);
+      const answer = await http.send({ method: "POST", path, endpoint: "tags/removeTagFromObject", body: { uuid: targetUuid, tag }, write: true, tolerate: notAttached }, signal);
+      if (answer.outcome === "not_attached") return { removed: false, global: false };
+      return { removed: true, global: /^Global tag/.test(messageOf(answer.body)) };
     },
 
     async editAttribute(idOrUuid, fields, signal) {
@@ -148,6 +184,7 @@ export function createMispClient(options: MispClientOptions): MispClient {
       const body: Record<string, unknown> = { returnFormat: "json", includeEventUuid: true };
       if (filters.timestamp !== undefined) body.timestamp = filters.timestamp;
       if (filters.type !== undefined) body.type = [...filters.type];
+      if (filters.eventId !== undefined) body.eventid = String(filters.eventId);
       if (filters.limit !== undefined) body.limit = filters.limit;
       if (filters.page !== undefined) body.page = filters.page;
       const answer = await http.send({ method: "POST", path: "/attributes/restSearch", endpoint: "attributes/restSearch", body }, signal);

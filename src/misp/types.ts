@@ -1,7 +1,7 @@
 // MISP's REST API as the daemon uses it (misp-contract/rest.md). The client narrows every answer;
 // the writer turns a module result into the fewest idempotent calls the contract allows.
 
-import type { Attribute, EventSummary } from "../decode/types.js";
+import type { Attribute, EventSummary, Tag } from "../decode/types.js";
 import type { ModuleResult } from "../modules/types.js";
 
 export type HttpMethod = "GET" | "HEAD" | "POST" | "PUT";
@@ -79,13 +79,36 @@ export interface MispClient {
   addAttribute(eventUuid: string, attribute: AttributeToWrite, signal?: AbortSignal): Promise<CreateOutcome>;
   /** `POST /objectReferences/add/{object}`: not idempotent on MISP's side; the writer dedups. */
   addReference(objectUuid: string, referencedUuid: string, relationshipType: string, signal?: AbortSignal): Promise<void>;
-  /** `POST /tags/attachTagToObject`; idempotent on MISP's side. */
-  attachTags(targetUuid: string, tags: readonly string[], local: boolean, signal?: AbortSignal): Promise<void>;
+  /** `GET /events/index` filtered by `eventid` (id or uuid): the event's metadata and tags, no attributes. */
+  viewEvent(idOrUuid: string | number, signal?: AbortSignal): Promise<EventDetails>;
+  /** `POST /tags/attachTagToObject`; idempotent on MISP's side (an attached tag is reported `unchanged`). */
+  attachTags(targetUuid: string, tags: readonly string[], local: boolean, signal?: AbortSignal): Promise<TagAttachOutcome>;
+  /** `POST /tags/removeTagFromObject`; a tag that is not attached is `removed: false`, not an error. */
+  removeTag(targetUuid: string, tag: string, signal?: AbortSignal): Promise<TagRemoveOutcome>;
   /** `POST /attributes/edit/{id|uuid}` with only the given fields (no timestamp: MISP uses "now"). */
   editAttribute(idOrUuid: string | number, fields: AttributeEdit, signal?: AbortSignal): Promise<void>;
   /** `POST /attributes/restSearch` for gap backfill. */
   searchAttributes(filters: AttributeSearch, signal?: AbortSignal): Promise<readonly { attribute: Attribute; event?: EventSummary }[]>;
   close(): Promise<void>;
+}
+
+export interface EventDetails {
+  readonly event: EventSummary;
+  /** The event's own tags, each with its locality. */
+  readonly tags: readonly Tag[];
+  readonly threatLevelId: number;
+  readonly analysis: number;
+}
+
+export interface TagAttachOutcome {
+  /** Tags that were attached already: MISP changed nothing and publishes nothing for them. */
+  readonly unchanged: readonly string[];
+}
+
+export interface TagRemoveOutcome {
+  readonly removed: boolean;
+  /** A global tag was removed: MISP touched the attribute (an `edit` follows). */
+  readonly global: boolean;
 }
 
 export interface AttributeEdit {
@@ -99,6 +122,8 @@ export interface AttributeSearch {
   /** Epoch seconds: attributes changed since then. */
   readonly timestamp?: number;
   readonly type?: readonly string[];
+  /** One event, by id or uuid. */
+  readonly eventId?: number | string;
   readonly limit?: number;
   readonly page?: number;
 }

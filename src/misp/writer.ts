@@ -39,6 +39,19 @@ export function createMispWriter(options: MispWriterOptions): MispWriter {
   const commentPrefix = options.commentPrefix ?? "misp-enrichd";
   const tagLocal = typeof options.tagLocal === "function" ? options.tagLocal : (): boolean => options.tagLocal === true;
   const ledger = options.dryRun ? undefined : options.referenceLedger;
+  const turns = new Map<string, Promise<unknown>>();
+
+  /** Runs `fn` after every earlier call with the same key has settled. */
+  async function inTurn<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    const before = turns.get(key) ?? Promise.resolve();
+    const mine = before.catch(() => undefined).then(fn);
+    turns.set(key, mine);
+    try {
+      return await mine;
+    } finally {
+      if (turns.get(key) === mine) turns.delete(key);
+    }
+  }
 
   /** objects/add for each planned object; a refused one is reported and left out of the map. */
   async function writeObjects(client: MispClient, eventUuid: string, planned: readonly PlannedObject[], refused: Refused[], log: Logger, signal?: AbortSignal): Promise<Map<string, { name: string; outcome: CreateOutcome }>> {
@@ -124,8 +137,12 @@ export function createMispWriter(options: MispWriterOptions): MispWriter {
       const plan: PlanOptions = { commentPrefix, tagLocal: tagLocal() };
 
       const planned = planObjects(write, plan);
-      const written = await writeObjects(client, write.eventUuid, planned, refused, log, signal);
-      const referencesAdded = await writeReferences(client, write, planned, written, log, signal);
+      // Two handlers writing one enrichment (a rule and a subscriber) take turns: the second finds the
+      // objects and references of the first, and adds no second reference (MISP does not dedup them).
+      const { written, referencesAdded } = await inTurn(`${write.source.uuid.toLowerCase()}|${write.module}`, async () => {
+        const objectsWritten = await writeObjects(client, write.eventUuid, planned, refused, log, signal);
+        return { written: objectsWritten, referencesAdded: await writeReferences(client, write, planned, objectsWritten, log, signal) };
+      });
       const tagsAttached = [...new Set(write.result.sourceTags)];
       if (tagsAttached.length > 0) await client.attachTags(write.source.uuid, tagsAttached, plan.tagLocal, signal);
       const added = await writeAttributes(client, write, plan, refused, log, signal);

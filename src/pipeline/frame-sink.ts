@@ -1,6 +1,8 @@
 // The FrameSink every bus feeds: decode → echo guard → route → the keyed queue, one task per
-// matching handler, ordered per subscriber and event. Counts frames, drops, decode errors, messages
-// and echoes; never throws, so a bad frame never stops a bus.
+// matching handler, ordered per subscriber and event. The echo of one of the daemon's own changes
+// goes to every handler but the one that caused it, one level deeper in the chain; past
+// `maxChainDepth` it goes nowhere. Counts frames, drops, decode errors, messages, echoes and chains
+// cut; never throws, so a bad frame never stops a bus.
 
 import type { FrameSink } from "../bus/types.js";
 import type { BusFrame, MessageKind, MispMessage, Transport } from "../decode/types.js";
@@ -18,7 +20,9 @@ export interface FrameSinkOptions {
   readonly echoGuard: Pick<EchoGuard, "check">;
   readonly queue: KeyedQueue;
   /** Runs one handler for one message (the subscriber runner); never rejects. */
-  readonly run: (handler: RegisteredHandler, message: MispMessage, frame: BusFrame) => Promise<unknown>;
+  readonly run: (handler: RegisteredHandler, message: MispMessage, frame: BusFrame, depth: number) => Promise<unknown>;
+  /** Echoes of the daemon's own writes deeper than this reach no handler. */
+  readonly maxChainDepth: number;
   readonly metrics: Metrics;
   readonly log: Logger;
   /** Sees every decoded message before the echo guard (the backfill watermark). Must be cheap. */
@@ -62,12 +66,27 @@ export function createFrameSink(options: FrameSinkOptions): FrameSink {
     }
     options.observe?.(message);
     const echo = echoGuard.check(message);
-    if (echo !== null) {
-      metrics.inc("misp_enrichd_echoes_total", { kind: message.kind });
-      log.debug({ topic: message.topic, action: message.action, reason: echo }, "own write echoed; ignored");
+    if (echo !== null) metrics.inc("misp_enrichd_echoes_total", { kind: message.kind });
+    if (echo !== null && echo.cause === undefined) {
+      log.debug({ topic: message.topic, action: message.action, reason: echo.reason }, "own write echoed; ignored");
       return RESOLVED;
     }
-    const handlers = router.match(message);
+    const cause = echo?.cause;
+    const matched = router.match(message);
+    // A subscriber or rule never acts on the echo of its own write; the others do (chains run).
+    const handlers = cause === undefined ? matched : matched.filter((handler) => handler.subscriber !== cause.by);
+    const depth = cause === undefined ? 0 : cause.depth + 1;
+    if (cause !== undefined && handlers.length > 0) {
+      if (depth > options.maxChainDepth) {
+        metrics.inc("misp_enrichd_chain_cut_total", { by: cause.by });
+        log.warn(
+          { topic: message.topic, action: message.action, cause: cause.by, depth, maxChainDepth: options.maxChainDepth, wanted: handlers.map((h) => h.subscriber) },
+          "chain depth limit reached: this echo of the daemon's own write triggers nothing (a loop the static check could not see?)",
+        );
+        return RESOLVED;
+      }
+      log.debug({ topic: message.topic, action: message.action, reason: echo?.reason, cause: cause.by, depth }, "own write echoed; routed to the others");
+    }
     if (handlers.length === 0) {
       if (log.isLevelEnabled("debug")) {
         log.debug({ topic: message.topic, action: message.action, why: router.explain(message) }, "no subscriber wants this message");
@@ -76,7 +95,7 @@ export function createFrameSink(options: FrameSinkOptions): FrameSink {
     }
     const key = orderingKey(message);
     // Pushed in one go: the queue never looks idle between two handlers of one message.
-    const pushes = handlers.map((handler) => queue.push(`${handler.subscriber}|${key}`, () => run(handler, message, frame)));
+    const pushes = handlers.map((handler) => queue.push(`${handler.subscriber}|${key}`, () => run(handler, message, frame, depth)));
     const dones: Promise<unknown>[] = [];
     let refused: unknown;
     for (const pushed of await Promise.allSettled(pushes)) {

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import type { Bus, FrameSink } from "../bus/types.js";
 import type { Config } from "../config/schema.js";
 import type { TopicTable } from "../decode/topic.js";
-import type { MessageKind, MispMessage } from "../decode/types.js";
+import type { BusFrame, MessageKind, MispMessage } from "../decode/types.js";
 import type { Logger } from "../log.js";
 import type { Metrics } from "../metrics/metrics.js";
 import type { EchoGuard } from "../misp/echo-guard.js";
@@ -19,7 +19,8 @@ import type { PersistentSet } from "../state/persistent-set.js";
 import { createSpool, type Spool } from "../state/spool.js";
 import type { ContextDeps } from "../subscriber/context.js";
 import { createHandlerRunner } from "../subscriber/runner.js";
-import type { Handler } from "../subscriber/types.js";
+import type { Handler, RegisteredHandler } from "../subscriber/types.js";
+import { orderingKey } from "../route/ordering-key.js";
 import { createFrameSink } from "./frame-sink.js";
 import { createLifecycle } from "./lifecycle.js";
 import { createSpoolRedrive } from "./spool-redrive.js";
@@ -56,6 +57,8 @@ export interface Pipeline {
   run(bus: Bus): Promise<void>;
   /** Re-runs spooled work once; returns how many entries were cleared. */
   redriveSpool(): Promise<number>;
+  /** Runs one handler on one message through the queue (a scheduled rule's sweep); resolves when done. */
+  submit(handler: RegisteredHandler, message: MispMessage, frame: BusFrame): Promise<unknown>;
   /** Resolves when no accepted message is still in flight. */
   idle(): Promise<void>;
   /** Stops intake, drains or spools in-flight work. Idempotent. */
@@ -100,7 +103,8 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     routing,
     echoGuard: options.echoGuard,
     queue,
-    run: (handler, message, frame) => runner.run(handler, message, frame),
+    run: (handler, message, frame, depth) => runner.run(handler, message, frame, { depth }),
+    maxChainDepth: settings.maxChainDepth,
     metrics,
     log,
     ...(options.observe ? { observe: options.observe } : {}),
@@ -124,6 +128,10 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     spool,
     run: lifecycle.run,
     redriveSpool,
+    async submit(handler, message, frame) {
+      const { done } = await queue.push(`${handler.subscriber}|${orderingKey(message)}`, () => runner.run(handler, message, frame));
+      return done;
+    },
     idle: () => queue.idle(),
     stop: lifecycle.stop,
   };

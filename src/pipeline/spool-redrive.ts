@@ -48,7 +48,7 @@ export function createSpoolRedrive(options: SpoolRedriveOptions): () => Promise<
         log.warn({ spoolId: entry.id, subscriber: entry.subscriber }, "spooled work no longer matches a subscriber; kept in the spool");
         continue;
       }
-      const result = await runner.run(handler, outcome.message, frame, { respool: false });
+      const result = await runner.run(handler, outcome.message, frame, { respool: false, depth: entry.depth ?? 0 });
       if (result !== "retry-later") {
         await spool.remove(entry.id);
         cleared++;

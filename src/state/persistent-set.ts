@@ -1,11 +1,13 @@
 // A set of strings with a time to live, kept in memory and appended to a JSONL file so that it
 // survives restarts: the daemon's ledgers (state/ledgers.ts). One `{"v": value, "e": expiry ms}` per
-// line; this file is the only reader and writer of that format. A write that fails while running (a
-// full disk) never fails the caller: the value is kept in memory, `onWriteState` is told, and the
-// lines not written are forgotten at the next start — a ledger only saves work, the deterministic
-// uuids keep a repeat harmless.
+// line; this file is the only reader and writer of that format. Each file has one writer process;
+// `peers` are the files of other processes sharing the state folder (the daemon and `enrich`), read
+// and followed as they grow or are compacted (renamed over), never written: nothing either writes
+// can be lost by the other. A write that fails while running (a full disk) never fails the caller:
+// the value is kept in memory, `onWriteState` is told, and the lines not written are forgotten at
+// the next start — a ledger only saves work, the deterministic uuids keep a repeat harmless.
 
-import { closeSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from "node:fs";
+import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
 import { EnrichdError } from "../errors.js";
 
@@ -28,13 +30,26 @@ export interface PersistentSetOptions {
    * as `tail --explain`): later adds stay in memory, a missing file is an empty set.
    */
   readonly readOnly?: boolean;
+  /** Files other processes write (the same format): their entries count as members, looked up when missing here. */
+  readonly peers?: readonly string[];
   readonly now?: () => number;
+  /** Adds after which the file is compacted (then: once adds outnumber live entries); tests lower it. */
+  readonly compactAfter?: number;
   /** Called with the error when writing the file starts failing, and with undefined once it works again. */
   readonly onWriteState?: (failure: unknown) => void;
 }
 
 /** Adds after which a set is compacted however small it is (then: once adds outnumber live entries). */
 const COMPACT_AFTER = 10_000;
+
+/** Where a peer file was read up to: a new inode or a shorter file means it was compacted. */
+interface PeerCursor {
+  readonly file: string;
+  ino?: number;
+  offset: number;
+  /** A line the writer had not finished when it was read. */
+  tail: string;
+}
 
 export function createPersistentSet(options: PersistentSetOptions): PersistentSet {
   const now = options.now ?? Date.now;
@@ -46,8 +61,11 @@ export function createPersistentSet(options: PersistentSetOptions): PersistentSe
   // Kept open: an append per write-back is on the hot path, an open/close each time costs 3-4×.
   let fd: number | undefined;
   const file = options.readOnly ? undefined : options.file;
+  const compactAfter = options.compactAfter ?? COMPACT_AFTER;
+  const peerEntries = new Map<string, number>();
+  const peers: PeerCursor[] = (options.peers ?? []).map((peer) => ({ file: peer, offset: 0, tail: "" }));
   // While writes fail the file may end in a torn line: the first append after a failure starts on a
-  // new line, and the reader skips the torn one.
+  // new line, and the readers skip the torn one.
   let failing = false;
   const failed = (error: unknown): void => {
     if (!failing) options.onWriteState?.(error);
@@ -110,18 +128,56 @@ export function createPersistentSet(options: PersistentSetOptions): PersistentSe
     }
     addsSinceCompaction += values.length;
     // Keep the file (and the map, which only compaction prunes) proportional to the live set.
-    if (addsSinceCompaction > COMPACT_AFTER && addsSinceCompaction > keptAtCompaction) compact();
+    if (addsSinceCompaction > compactAfter && addsSinceCompaction > keptAtCompaction) compact();
+  }
+
+  /** Reads what the peers appended since last time (all of a peer that was compacted). */
+  function followPeers(): void {
+    for (const peer of peers) {
+      let size: number;
+      let ino: number;
+      try {
+        ({ size, ino } = statSync(peer.file));
+      } catch {
+        continue; // not written yet
+      }
+      if (ino !== peer.ino || size < peer.offset) Object.assign(peer, { ino, offset: 0, tail: "" });
+      if (size === peer.offset) continue;
+      let fd: number;
+      try {
+        fd = openSync(peer.file, "r");
+      } catch {
+        continue;
+      }
+      try {
+        // The inode just read: if the writer renamed a compacted file over it since, the next look re-reads.
+        if (fstatSync(fd).ino !== ino) continue;
+        const chunk = Buffer.alloc(size - peer.offset);
+        const read = readSync(fd, chunk, 0, chunk.length, peer.offset);
+        peer.offset += read;
+        const lines = (peer.tail + chunk.subarray(0, read).toString("utf8")).split("\n");
+        peer.tail = lines.pop() ?? "";
+        parseLines(lines, now(), peerEntries);
+      } finally {
+        closeSync(fd);
+      }
+    }
+  }
+
+  function peerHas(value: string): boolean {
+    if (peers.length === 0) return false;
+    const live = (): boolean => (peerEntries.get(value) ?? 0) > now();
+    if (live()) return true;
+    followPeers();
+    return live();
   }
 
   return {
     has(value) {
       const expiry = entries.get(value);
-      if (expiry === undefined) return false;
-      if (expiry <= now()) {
-        entries.delete(value);
-        return false;
-      }
-      return true;
+      if (expiry !== undefined && expiry <= now()) entries.delete(value);
+      if (expiry !== undefined && expiry > now()) return true;
+      return peerHas(value);
     },
     add(value) {
       addAll([value]);
@@ -155,11 +211,15 @@ function readEntries(file: string, now: number, into: Map<string, number>): void
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return;
     throw error;
   }
-  for (const line of text.split("\n")) {
+  parseLines(text.split("\n"), now, into);
+}
+
+function parseLines(lines: readonly string[], now: number, into: Map<string, number>): void {
+  for (const line of lines) {
     if (!line) continue;
     try {
       const { v, e } = JSON.parse(line) as { v: unknown; e: unknown };
-      if (typeof v === "string" && typeof e === "number" && e > now) into.set(v, e);
+      if (typeof v === "string" && typeof e === "number" && e > now) into.set(v, Math.max(e, into.get(v) ?? 0));
     } catch {
       // A torn last line after a crash: skip it, the rest is intact.
     }

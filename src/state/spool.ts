@@ -15,6 +15,8 @@ export interface SpoolEntry {
   readonly frame: { readonly topic: string; readonly transport: Transport; readonly payload: string; readonly position?: string };
   readonly attempts: number;
   readonly error: { readonly code: string; readonly message: string };
+  /** Chain depth of the message (the echo of the daemon's own write at depth n - 1); absent: 0. */
+  readonly depth?: number;
   readonly spooledAt: string;
 }
 

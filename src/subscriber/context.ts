@@ -1,24 +1,21 @@
 // Builds the context a handler receives: its logger, its signal, and tools already bound to both,
-// so a subscriber stays a filter and a short handler.
+// so a subscriber stays a filter and a short handler. The actions are those the rules use.
 
-import type { WebhookSender } from "../actions/webhook.js";
+import { setDistribution } from "../actions/distribution.js";
+import { enrich } from "../actions/enrich.js";
+import { addTags, removeTags } from "../actions/tags.js";
+import type { ActionDeps, ActionRun } from "../actions/types.js";
+import { compileValue } from "../actions/template.js";
+import { compileWebhook, type CompiledWebhook } from "../actions/webhook.js";
 import type { MessageKind, MispMessage } from "../decode/types.js";
 import { EnrichdError } from "../errors.js";
 import type { Logger } from "../log.js";
-import type { MispClient, MispWriter } from "../misp/types.js";
+import type { MispClient } from "../misp/types.js";
 import type { ModulesClient } from "../modules/types.js";
-import type { HandlerContext } from "./types.js";
+import type { ActionTools, HandlerContext } from "./types.js";
 
-export interface ContextDeps {
-  readonly modules: ModulesClient;
-  readonly writer: MispWriter;
-  /** Already wrapped by the echo guard and tag-locality policy. */
-  readonly misp: MispClient;
-  readonly webhook: WebhookSender;
-  /** Whether tags on source attributes are attached locally (host-org key) or globally. */
-  readonly tagLocal: () => boolean;
+export interface ContextDeps extends ActionDeps {
   readonly dryRun: boolean;
-  readonly distribution: number;
 }
 
 export interface ContextRun {
@@ -30,7 +27,7 @@ export interface ContextRun {
   skipped?: string;
 }
 
-/** What templates (webhooks) see: the decoded message, flattened for `{{attribute.value}}`. */
+/** What templates (webhooks) see: the decoded message, flattened for `{{ attribute.value }}`. */
 export function messageView(message: MispMessage): Record<string, unknown> {
   const view: Record<string, unknown> = { kind: message.kind, action: message.action, topic: message.topic, raw: message.raw };
   for (const key of ["attribute", "event", "object", "tag", "sighting", "reference"] as const) {
@@ -39,8 +36,38 @@ export function messageView(message: MispMessage): Record<string, unknown> {
   return view;
 }
 
+/** `ctx.webhook.post` compiles its arguments once per distinct set of values. */
+const postHooks = new Map<string, CompiledWebhook>();
+
+function postHook(url: string, body: unknown, headers: Readonly<Record<string, string>> | undefined): CompiledWebhook {
+  const key = JSON.stringify([url, body, headers ?? {}]);
+  let hook = postHooks.get(key);
+  if (!hook) {
+    // The body is a JSON value whose string leaves are templates, a top-level string included.
+    const value = compileValue(body);
+    hook = { ...compileWebhook({ url, ...(headers ? { headers } : {}) }), body: { value, form: false } };
+    if (postHooks.size > 256) postHooks.clear();
+    postHooks.set(key, hook);
+  }
+  return hook;
+}
+
+export function createActionTools(deps: ActionDeps, run: ActionRun): ActionTools {
+  return {
+    setDistribution: (attribute, to) => setDistribution(deps, run, attribute, to),
+    addTags: (target, tags, options = {}) => addTags(deps, run, target, tags, options),
+    removeTags: (target, tags) => removeTags(deps, run, target, tags),
+    enrich: (target, setting) => enrich(deps, run, target, setting),
+    async webhook(hook, scope) {
+      const sent = await deps.webhook.send(hook, scope, { signal: run.signal, log: run.log });
+      return "dryRun" in sent ? { done: "webhook previewed (dry run)" } : { done: `webhook answered ${sent.status}` };
+    },
+  };
+}
+
 export function createContext<K extends MessageKind>(deps: ContextDeps, run: ContextRun): HandlerContext<K> {
   const { message, signal, log } = run;
+  const actions = createActionTools(deps, { by: run.subscriber, signal, log });
   const base = {
     subscriber: run.subscriber,
     message,
@@ -53,7 +80,7 @@ export function createContext<K extends MessageKind>(deps: ContextDeps, run: Con
     },
     misp: {
       client: deps.misp,
-      writeEnrichment: (source: Parameters<ModulesClient["query"]>[1], eventUuid: string, result: Parameters<MispWriter["writeEnrichment"]>[0]["result"], options: { distribution?: number } = {}) =>
+      writeEnrichment: (source: Parameters<ModulesClient["query"]>[1], eventUuid: string, result: Parameters<ContextDeps["writer"]["writeEnrichment"]>[0]["result"], options: { distribution?: number } = {}) =>
         deps.writer.writeEnrichment(
           {
             subscriber: run.subscriber,
@@ -65,16 +92,22 @@ export function createContext<K extends MessageKind>(deps: ContextDeps, run: Con
           },
           signal,
         ),
-      attachTags: (targetUuid: string, tags: readonly string[], options: { local?: boolean } = {}) =>
-        deps.misp.attachTags(targetUuid, tags, options.local ?? deps.tagLocal(), signal),
-      editAttribute: (idOrUuid: string | number, fields: Parameters<MispClient["editAttribute"]>[1]) =>
-        deps.misp.editAttribute(idOrUuid, fields, signal),
-      viewAttribute: (idOrUuid: string | number) => deps.misp.viewAttribute(idOrUuid, signal),
+      attachTags: async (targetUuid: string, tags: readonly string[], options: { local?: boolean } = {}): Promise<void> => {
+        await deps.misp.attachTags(targetUuid, tags, options.local ?? deps.tagLocal(), signal);
+      },
+      editAttribute: async (idOrUuid: string | number, fields: Parameters<MispClient["editAttribute"]>[1]): Promise<void> => {
+        await deps.misp.editAttribute(idOrUuid, fields, signal);
+        deps.reads.forget(typeof idOrUuid === "number" ? { id: idOrUuid } : { uuid: idOrUuid });
+      },
+      viewAttribute: (idOrUuid: string | number) => deps.reads.attribute(idOrUuid, signal),
+      viewEvent: (idOrUuid: string | number) => deps.reads.event(idOrUuid, signal),
     },
     webhook: {
-      post: (url: string, body: unknown, options: { headers?: Readonly<Record<string, string>>; data?: unknown } = {}) =>
-        deps.webhook.post(url, body, { headers: options.headers, data: options.data ?? messageView(message), signal }),
+      post: async (url: string, body: unknown, options: { headers?: Readonly<Record<string, string>>; data?: unknown } = {}): Promise<void> => {
+        await deps.webhook.send(postHook(url, body, options.headers), (options.data ?? messageView(message)) as object, { signal, log });
+      },
     },
+    actions,
     skip(reason: string) {
       run.skipped = reason;
     },

@@ -9,6 +9,7 @@ import type { Config } from "../config/schema.js";
 import type { MessageKind } from "../decode/types.js";
 import { EnrichdError } from "../errors.js";
 import type { FilterQuery, Where } from "../route/types.js";
+import type { Effect } from "./effects.js";
 import { isSubscriberDefinition } from "./define.js";
 import type { Handler, RegisteredHandler, SubscriberDefinition, SubscriberOptions } from "./types.js";
 
@@ -27,6 +28,8 @@ export interface LoadedSubscriber {
   readonly options: SubscriberOptions;
   readonly modules: readonly { readonly module: string; readonly types: readonly string[] }[];
   readonly handlers: readonly RegisteredHandler[];
+  /** What its writes make MISP publish (loop analysis); undefined when it does not say. */
+  readonly effects?: readonly Effect[];
 }
 
 export interface SubscriberSetting {
@@ -118,7 +121,8 @@ export async function loadSubscribers(options: LoadSubscribersOptions): Promise<
         continue;
       }
       if (handlers.length === 0) problems.push(`subscriber ${name} registers no handler (call sub.on in setup)`);
-      loaded.push({ name, file, options: merged, modules: def.modules?.(merged) ?? [], handlers });
+      const effects = def.effects?.(merged);
+      loaded.push({ name, file, options: merged, modules: def.modules?.(merged) ?? [], handlers, ...(effects ? { effects } : {}) });
     }
   }
 

@@ -11,6 +11,7 @@ import { retryAfterOf, retryDelayMs } from "../retry-delay.js";
 import type { DeadLetterBox } from "../state/dead-letter.js";
 import type { PersistentSet } from "../state/persistent-set.js";
 import type { Spool } from "../state/spool.js";
+import { withWriteCause } from "../misp/write-cause.js";
 import { createContext, type ContextDeps, type ContextRun } from "./context.js";
 import type { RegisteredHandler } from "./types.js";
 
@@ -39,9 +40,15 @@ export interface HandlerRunnerOptions {
   readonly sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
 }
 
+export interface RunOptions {
+  /** `false` (spool re-drive) answers "retry-later" instead of spooling a second copy. */
+  readonly respool?: boolean;
+  /** How deep in a chain of the daemon's own writes the message is (0: from MISP's users). */
+  readonly depth?: number;
+}
+
 export interface HandlerRunner {
-  /** `respool: false` (spool re-drive) answers "retry-later" instead of spooling a second copy. */
-  run(handler: RegisteredHandler, message: MispMessage, frame: BusFrame, options?: { respool?: boolean }): Promise<RunOutcome>;
+  run(handler: RegisteredHandler, message: MispMessage, frame: BusFrame, options?: RunOptions): Promise<RunOutcome>;
 }
 
 /** The fields that identify what a log line is about. */
@@ -74,9 +81,9 @@ export function createHandlerRunner(options: HandlerRunnerOptions): HandlerRunne
   const sleep = options.sleep ?? ((ms: number, signal: AbortSignal) => wait(ms, undefined, { signal }).catch(() => undefined));
 
   return {
-    async run(handler, message, frame, { respool = true } = {}) {
+    async run(handler, message, frame, { respool = true, depth = 0 } = {}) {
       const sub = handler.subscriber;
-      const log = options.logger.child({ sub, ...messageBindings(message) });
+      const log = options.logger.child({ sub, ...messageBindings(message), ...(depth > 0 ? { chainDepth: depth } : {}) });
       const count = (outcome: RunOutcome): RunOutcome => {
         metrics.inc("misp_enrichd_handler_runs_total", { subscriber: sub, outcome });
         return outcome;
@@ -109,7 +116,8 @@ export function createHandlerRunner(options: HandlerRunnerOptions): HandlerRunne
         ]);
         const run: ContextRun = { subscriber: sub, message, signal, log };
         try {
-          await handler.handler(createContext(options.deps, run));
+          // Every write of this handler is blamed on it in the echo guard: its echo reaches the others.
+          await withWriteCause({ by: sub, depth }, () => handler.handler(createContext(options.deps, run)));
           if (run.skipped !== undefined) {
             log.info({ reason: run.skipped }, "message skipped");
             return remember("skipped");
@@ -157,6 +165,7 @@ export function createHandlerRunner(options: HandlerRunnerOptions): HandlerRunne
             frame: { topic: frame.topic, transport: frame.transport, payload: frame.payload.toString("base64"), ...(frame.position ? { position: frame.position } : {}) },
             attempts: attempt,
             error: { code, message: message_ },
+            ...(depth > 0 ? { depth } : {}),
           });
           log.warn({ code, err: message_, attempts: attempt, spoolId: entry.id }, "handler failed; work kept in the spool for a later retry");
           return count("spooled");

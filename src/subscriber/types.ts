@@ -2,10 +2,15 @@
 // and the handler context. This is the public API for subscriber authors (re-exported by src/index.ts).
 
 import type { Logger } from "pino";
+import type { DistributionSetting } from "../actions/distribution.js";
+import type { EnrichSetting } from "../actions/enrich.js";
+import type { ActionOutcome, AttributeTarget, TagTarget } from "../actions/types.js";
+import type { CompiledWebhook } from "../actions/webhook.js";
 import type { Attribute, EventSummary, MessageKind, MessageOfKind } from "../decode/types.js";
-import type { AttributeEdit, MispClient, WriteReport } from "../misp/types.js";
+import type { AttributeEdit, EventDetails, MispClient, WriteReport } from "../misp/types.js";
 import type { ModuleResult, QueryOptions } from "../modules/types.js";
 import type { FilterQuery, KindOfQuery, RouteSpec, Where } from "../route/types.js";
+import type { Effect } from "./effects.js";
 
 export interface EnrichmentTools {
   /** Queries a module with the source attribute; config and timeout come from the daemon's config. */
@@ -21,8 +26,10 @@ export interface WriteTools {
   /** Attaches tags to an attribute or event (local when the key's org is the host org, else global). */
   attachTags(targetUuid: string, tags: readonly string[], options?: { local?: boolean }): Promise<void>;
   editAttribute(idOrUuid: string | number, fields: AttributeEdit): Promise<void>;
-  /** Resolves an attribute by id or uuid (tag messages carry only ids). */
+  /** Resolves an attribute by id or uuid (tag messages carry only ids); reads are cached for a few seconds. */
   viewAttribute(idOrUuid: string | number): Promise<{ attribute: Attribute; eventUuid?: string }>;
+  /** An event's metadata and tags by id or uuid, without its attributes; cached like viewAttribute. */
+  viewEvent(idOrUuid: string | number): Promise<EventDetails>;
   /**
    * The daemon's MISP client, for what the helpers above do not cover. It is the one the helpers use:
    * in dry-run its writes are recorded, not sent, and the echo guard learns the echoes they cause
@@ -34,10 +41,24 @@ export interface WriteTools {
 
 export interface WebhookTools {
   /**
-   * POSTs a templated JSON body. `{{path.to.field}}` in strings is replaced from `data`
-   * (default: the message's view for templates). Retried on 429/5xx, never on other 4xx.
+   * POSTs a JSON body whose string leaves are Jinja templates (`{{ tag.name }}`; a leaf that is only
+   * `{{ x }}` keeps x's type), rendered with `data` (default: the message's view). Retried on
+   * 429/5xx and network errors, never on other 4xx. For method, TLS or a string body: `ctx.actions.webhook`.
    */
   post(url: string, body: unknown, options?: { headers?: Readonly<Record<string, string>>; data?: unknown }): Promise<void>;
+}
+
+/** The actions the rules use, one implementation each; an outcome says what was done or why not. */
+export interface ActionTools {
+  /** Sets an attribute's distribution (0-5) or sharing group; nothing is written when it already has it. */
+  setDistribution(attribute: Attribute, to: DistributionSetting): Promise<ActionOutcome>;
+  /** Attaches tags (local: as asked, or the daemon's locality); tags already on a known target are skipped. */
+  addTags(target: TagTarget, tags: readonly string[], options?: { local?: boolean }): Promise<ActionOutcome>;
+  removeTags(target: TagTarget, tags: readonly string[]): Promise<ActionOutcome>;
+  /** Queries the module and writes its answer back (deterministic uuids, references, tags on the source). */
+  enrich(target: AttributeTarget, setting: EnrichSetting): Promise<ActionOutcome>;
+  /** Sends a webhook compiled at load (`compileWebhook`) with this scope for its templates. */
+  webhook(hook: CompiledWebhook, scope: object): Promise<ActionOutcome>;
 }
 
 interface ContextBase<K extends MessageKind> {
@@ -50,6 +71,7 @@ interface ContextBase<K extends MessageKind> {
   readonly modules: EnrichmentTools;
   readonly misp: WriteTools;
   readonly webhook: WebhookTools;
+  readonly actions: ActionTools;
   /** Records that the handler chose to do nothing, with why (logged and counted, not an error). */
   skip(reason: string): void;
 }
@@ -73,6 +95,12 @@ export interface SubscriberDefinition<O extends SubscriberOptions = SubscriberOp
   readonly options: O;
   /** Module names this subscriber queries, given its options: checked at start-up against `/modules`. */
   readonly modules?: (options: O) => readonly { readonly module: string; readonly types: readonly string[] }[];
+  /**
+   * What its writes make MISP publish, given its options, for `check`'s loop analysis: e.g.
+   * `[{ kind: "tag", action: "attached-to-attribute", tags: ["*"] }]` for tags it cannot name in
+   * advance, `[{ kind: "attribute", action: "edit" }]` for an edit. Undeclared: `check` warns.
+   */
+  readonly effects?: (options: O) => readonly Effect[];
   readonly setup: (sub: SubscriberBuilder, options: O) => void;
 }
 

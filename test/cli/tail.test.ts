@@ -116,6 +116,20 @@ describe("misp-enrichd tail", () => {
     expect(out).toContain("    · heartbeat: the daemon only notes that the bus is alive");
   });
 
+  it("--explain judges the rules too, without needing the secrets their webhooks send", async () => {
+    const pub = await publisher();
+    const config = join(tempDir(), "config.yaml");
+    writeFileSync(
+      config,
+      "rules:\n  - name: alert\n    on: tag:attached-to-attribute\n    where: { tags: { any: ['tlp:red'] } }\n    do: [ { webhook: { url: 'https://chat.example/hook', headers: { Authorization: 'Token {{ env.CHAT_TOKEN }}' } } } ]\n",
+    );
+    const cli = await liveTail(pub, ["--config", config, "--explain", "--topic", "misp_json_tag", "--topic", "heartbeat"]);
+    await pub.publish("misp_json_tag", fixture("misp_json_tag-attached_to_attribute"));
+    await vi.waitFor(() => expect(cli.stdout()).toMatch(/alert on\[0\]/));
+    expect(await stopped(cli)).toBe(0);
+    expect(cli.stdout()).toContain("    ✘ alert on[0]: tags misp-enrichd:geolocation match none of tlp:red");
+  });
+
   it("--explain knows the uuids the daemon wrote from its ledger, and leaves the ledger as it found it", async () => {
     const pub = await publisher();
     const stateDir = tempDir();

@@ -4,6 +4,7 @@ import { EnrichdError } from "../../src/errors.js";
 import { createEchoGuard, type EchoGuard } from "../../src/misp/echo-guard.js";
 import { guardMispClient } from "../../src/misp/guarded-client.js";
 import { createTagLocality } from "../../src/misp/tag-locality.js";
+import { withWriteCause } from "../../src/misp/write-cause.js";
 import type { MispClient } from "../../src/misp/types.js";
 import { createPersistentSet } from "../../src/state/persistent-set.js";
 import { captureLogs } from "../support/log-capture.js";
@@ -30,11 +31,18 @@ const tagAttached = (name: string): TagMessage => ({
   ...base, topic: "misp_json_tag", kind: "tag", action: "attached-to-attribute", tag: { id: 4, name, attributeId: 12, eventId: 1, localOnly: false },
 });
 
-/** A MISP client double: records tag attaches; refuses local ones as MISP does for a key outside the host organisation. */
+/**
+ * A MISP client double: knows the source attribute (id 12), records tag attaches, refuses local ones
+ * as MISP does for a key outside the host organisation.
+ */
 function fakeMisp(options: { hostOrg: boolean }): { client: MispClient; attaches: boolean[] } {
   const attaches: boolean[] = [];
   const client = {
     baseUrl: "https://misp.invalid",
+    async viewAttribute(idOrUuid: string | number) {
+      if (idOrUuid !== SOURCE && idOrUuid !== 12) throw new EnrichdError("ENRICHD_MISP_REJECTED", "Invalid attribute", { details: { status: 405 } });
+      return { attribute: sourceEdited().attribute };
+    },
     async attachTags(_target: string, _tags: readonly string[], local: boolean) {
       attaches.push(local);
       if (local && !options.hostOrg) {
@@ -53,8 +61,8 @@ describe("the guarded MISP client tells the echo guard what a tag attach will ec
   it("a global tag on a source attribute: MISP's edit of that attribute is recognised as the daemon's echo", async () => {
     const g = guard();
     await guardMispClient(fakeMisp({ hostOrg: true }).client, g).attachTags(SOURCE, ["tlp:green"], false);
-    expect(g.check(tagAttached("tlp:green"))).toMatch(/tag attached by misp-enrichd/);
-    expect(g.check(sourceEdited())).toMatch(/edit caused by a misp-enrichd tag/);
+    expect(g.check(tagAttached("tlp:green"))?.reason).toMatch(/tag attached by misp-enrichd/);
+    expect(g.check(sourceEdited())?.reason).toMatch(/edit caused by a misp-enrichd tag/);
     // One attach, one echo: the analyst's own edit afterwards is theirs.
     expect(g.check(sourceEdited())).toBeNull();
   });
@@ -62,7 +70,7 @@ describe("the guarded MISP client tells the echo guard what a tag attach will ec
   it("a local tag causes no edit, so none is expected: the analyst's next edit is not taken for an echo", async () => {
     const g = guard();
     await guardMispClient(fakeMisp({ hostOrg: true }).client, g).attachTags(SOURCE, ["tlp:green"], true);
-    expect(g.check(tagAttached("tlp:green"))).toMatch(/tag attached by misp-enrichd/);
+    expect(g.check(tagAttached("tlp:green"))?.reason).toMatch(/tag attached by misp-enrichd/);
     expect(g.check(sourceEdited())).toBeNull();
   });
 
@@ -74,6 +82,21 @@ describe("the guarded MISP client tells the echo guard what a tag attach will ec
     await locality.wrap(guardMispClient(misp.client, g)).attachTags(SOURCE, ["tlp:green"], true);
     expect(misp.attaches).toEqual([true, false]);
     expect(locality.local()).toBe(false);
-    expect(g.check(sourceEdited())).toMatch(/edit caused by a misp-enrichd tag/);
+    expect(g.check(sourceEdited())?.reason).toMatch(/edit caused by a misp-enrichd tag/);
+  });
+
+  it("blames the handler that wrote, and expects nothing for tags MISP says were attached already", async () => {
+    const g = guard();
+    const client = { ...fakeMisp({ hostOrg: true }).client, attachTags: async (_t: string, tags: readonly string[]) => ({ unchanged: tags.slice(1) }) } as MispClient;
+    await withWriteCause({ by: "credit-card-alert", depth: 1 }, () => guardMispClient(client, g).attachTags(SOURCE, ["tlp:green", "tlp:amber"], false));
+    expect(g.check(tagAttached("tlp:green"))?.cause).toEqual({ by: "credit-card-alert", depth: 1 });
+    expect(g.check(tagAttached("tlp:amber"))).toBeNull(); // no echo comes for it: an analyst's later attach is theirs
+    expect(g.check(sourceEdited())?.cause).toEqual({ by: "credit-card-alert", depth: 1 });
+  });
+
+  it("takes the expectation back when MISP refuses the attach", async () => {
+    const g = guard();
+    await expect(guardMispClient(fakeMisp({ hostOrg: false }).client, g).attachTags(SOURCE, ["tlp:green"], true)).rejects.toThrow(/host organisation/);
+    expect(g.check(tagAttached("tlp:green"))).toBeNull();
   });
 });

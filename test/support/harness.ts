@@ -44,6 +44,8 @@ export interface HarnessOptions {
   /** Keep this state folder (a restart test passes the previous harness's). */
   readonly stateDir?: string;
   readonly level?: "debug" | "info";
+  /** The rule scheduler's clock (epoch seconds). */
+  readonly now?: () => number;
 }
 
 export interface Harness {
@@ -103,7 +105,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       ...options.overrides,
     },
   });
-  let daemon = await createDaemon({ config, logger: logs.logger });
+  const daemonOptions = { config, logger: logs.logger, ...(options.now ? { now: options.now } : {}) };
+  let daemon = await createDaemon(daemonOptions);
   let bus = daemon.createBus();
   daemon.pipeline.run(bus).catch(() => undefined);
   await driver.ready(daemon);
@@ -127,7 +130,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     async restartDaemon({ beforeStart } = {}) {
       await daemon.close();
       beforeStart?.();
-      daemon = await createDaemon({ config, logger: logs.logger });
+      daemon = await createDaemon(daemonOptions);
       bus = daemon.createBus();
       daemon.pipeline.run(bus).catch(() => undefined);
       await driver.ready(daemon);

@@ -76,6 +76,17 @@ const ONIONS: ReadonlyMap<string, Onion> = new Map([
       tags: ['dark-web:topic="legitimate"', 'infoleak:automatic-detection="onion"'],
     },
   ],
+  [
+    // A marketplace flagged for the seed workshop's automations (README "Rules").
+    "cardshop2dark7ab.onion",
+    {
+      firstSeen: "2024-02-11",
+      lastSeen: "2025-09-30",
+      languages: ["en", "ru"],
+      titles: ["Fresh dumps and fullz"],
+      tags: ['dark-web:topic="credit-card"', 'dark-web:topic="pornography-child-exploitation"', 'infoleak:automatic-detection="onion"'],
+    },
+  ],
 ]);
 
 const DNS: ReadonlyMap<string, string> = new Map([

@@ -60,6 +60,16 @@ export const DEFAULT_ONIONS: Readonly<Record<string, OnionRecord>> = {
     tags: ['dark-web:topic="legitimate"', 'infoleak:automatic-detection="onion"'],
     ports: [80, 443],
   },
+  // A marketplace flagged for the seed workshop's automations (README "Rules").
+  "cardshop2dark7ab.onion": {
+    id: "cardshop2dark7ab.onion",
+    first_seen: "2024-02-11",
+    last_seen: "2025-09-30",
+    languages: ["en", "ru"],
+    titles: ["Fresh dumps and fullz"],
+    tags: ['dark-web:topic="credit-card"', 'dark-web:topic="pornography-child-exploitation"', 'infoleak:automatic-detection="onion"'],
+    ports: [80],
+  },
 };
 
 const LOOKUP = /^\/api\/lookup\/([^/?#]+)\/?(?:[?#].*)?$/;

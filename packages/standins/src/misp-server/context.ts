@@ -9,6 +9,8 @@ export interface StandinConfig {
   readonly hostOrgId: number;
   readonly rejectV3Onions: boolean;
   readonly user: StandinUser;
+  /** Ids of the sharing groups the key may use (distribution 4). */
+  readonly sharingGroups: readonly number[];
 }
 
 export interface RouteContext {

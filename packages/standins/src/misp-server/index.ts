@@ -27,6 +27,8 @@ export interface MispStandinOptions {
   readonly hostOrgId?: number;
   /** The key's organisation; when it is not the host org, local tags are refused. Default: hostOrgId. */
   readonly orgId?: number;
+  /** Sharing groups the key may use for distribution 4 (by id). Default none. */
+  readonly sharingGroups?: readonly number[];
   /** MISP 2.5.1 refuses 56-character (Tor v3) onion addresses. Default true. */
   readonly rejectV3Onions?: boolean;
   /** Role flags of the key's user; default: an org admin who may add, tag and create tags. */
@@ -66,6 +68,12 @@ export interface MispStandin {
   readonly published: readonly EchoMessage[];
   seedEvent(options?: SeedEventOptions): SeededEvent;
   seedAttribute(event: string | number, options: SeedAttributeOptions): SeededAttribute;
+  /**
+   * A REST call made by an analyst (a site admin of the host organisation) rather than the daemon:
+   * applied to the state, published on the bus as MISP would, never recorded in `calls`.
+   * E.g. `analyst("POST", "/tags/attachTagToObject", { uuid, tag, local: 1 })`.
+   */
+  analyst(method: string, path: string, body?: unknown): Promise<{ status: number; body: unknown }>;
   /** The next n requests (optionally only those whose path matches) fail with this status, or never answer. */
   failNext(n: number, status: number | "hang", match?: string | RegExp): void;
   /** Outages and slow writes, switched on and off at run time. */
@@ -117,7 +125,7 @@ export async function startMispStandin(options: MispStandinOptions): Promise<Mis
     orgId: options.orgId ?? hostOrgId,
     role: { ...DEFAULT_ROLE, ...options.role },
   };
-  const config: StandinConfig = { hostOrgId, rejectV3Onions: options.rejectV3Onions ?? true, user };
+  const config: StandinConfig = { hostOrgId, rejectV3Onions: options.rejectV3Onions ?? true, user, sharingGroups: options.sharingGroups ?? [] };
   const calls: RecordedCall[] = [];
   const published: EchoMessage[] = [];
   const failures: { status: number | "hang"; match?: string | RegExp }[] = [];
@@ -176,6 +184,13 @@ export async function startMispStandin(options: MispStandinOptions): Promise<Mis
     published,
     seedEvent: (seed) => seedEvent(store, user, seed),
     seedAttribute: (event, seed) => seedAttribute(store, event, seed),
+    async analyst(method, path, body) {
+      const headers = { accept: "application/json", authorization: options.key, "content-type": "application/json" };
+      const analystUser: StandinUser = { id: 1, email: "analyst@stand-in.example", orgId: hostOrgId, role: { ...DEFAULT_ROLE, name: "admin", permSiteAdmin: true } };
+      const out = dispatch({ method, path, headers, rawBody: body === undefined ? "" : JSON.stringify(body) }, store, { ...config, user: analystUser, key: options.key, baseUrl });
+      await echo.schedule(out.echoes, 0);
+      return { status: out.reply.status, body: out.reply.body };
+    },
     failNext(n, status, match) {
       for (let i = 0; i < n; i++) failures.push(match === undefined ? { status } : { status, match });
     },

@@ -77,7 +77,9 @@ function edit(ctx: RouteContext): Reply {
   if (!event || !canModifyEvent(config.user, event)) throw new MispException(403, MESSAGES.noPermission);
   let data = asRecord(ctx.body);
   if (data.Attribute !== undefined) data = asRecord(data.Attribute);
-  if (str(data.distribution) === "4") throw new MispException(403, "Invalid Sharing Group or not authorised.");
+  // Distribution 4 needs a sharing group the key may use; without one in the request, the stored one (observed on 2.5.1).
+  const sharingGroupId = Number(str(data.sharing_group_id, String(attribute.sharingGroupId)));
+  if (str(data.distribution) === "4" && !config.sharingGroups.includes(sharingGroupId)) throw new MispException(403, "Invalid Sharing Group or not authorised.");
   const timestamp = data.timestamp === undefined ? store.now() : Number(str(data.timestamp));
   if (data.timestamp !== undefined && !(timestamp > attribute.timestamp)) {
     throw new MispException(405, "Attribute could not be saved: Attribute in the request not newer than the local copy.");
@@ -90,7 +92,7 @@ function edit(ctx: RouteContext): Reply {
   if (Object.keys(errors).length > 0) return saveFail("Attributes", "edit", false, errors);
   Object.assign(attribute, {
     category: candidate.category, type: candidate.type, value: candidate.value, toIds: candidate.toIds, comment: candidate.comment,
-    distribution: Number(candidate.distribution), sharingGroupId: candidate.distribution === "4" ? candidate.sharingGroupId : 0,
+    distribution: Number(candidate.distribution), sharingGroupId: candidate.distribution === "4" ? sharingGroupId : 0,
     deleted: candidate.deleted, disableCorrelation: candidate.disableCorrelation, firstSeen: candidate.firstSeen,
     lastSeen: candidate.lastSeen, timestamp,
   });

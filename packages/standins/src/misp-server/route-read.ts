@@ -2,7 +2,8 @@
 
 import type { Json, Route, RouteContext } from "./context.js";
 import { MispException, ok, type Reply } from "./responses.js";
-import { attributeView, eventViewColumns, objectColumns, orgcOf, referenceColumns, tagsOf, viewTag } from "./serialize.js";
+import { asRecord, str } from "./context.js";
+import { attributeView, eventColumns, eventViewColumns, objectColumns, orgcOf, referenceColumns, tagsOf, viewTag } from "./serialize.js";
 import type { ReferenceRow } from "./store.js";
 
 export const MISP_VERSION = "2.5.1";
@@ -124,7 +125,39 @@ function eventView(ctx: RouteContext): Reply {
   });
 }
 
+/**
+ * GET|POST /events/index with an `eventid` filter (id or uuid): the event rows without attributes, each
+ * with `EventTag[]` `{id, event_id, tag_id, local, relationship_type, Tag: {id, name, colour, is_galaxy}}`
+ * (observed on 2.5.1, docs/real-misp-observations.md "Rules"). Unknown: an empty list.
+ */
+function eventIndex(ctx: RouteContext): Reply {
+  const { store } = ctx;
+  const filters = asRecord(ctx.body);
+  const wanted = filters.eventid ?? ctx.named.eventid;
+  const events = store.state.events.filter((e) => wanted === undefined || str(wanted) === String(e.id) || str(wanted).toLowerCase() === e.uuid);
+  return ok(
+    events.map((e) => {
+      const { user_id: _userId, ...columns } = eventColumns(e);
+      const org = store.org(e.orgId);
+      const attributeCount = store.state.attributes.filter((a) => a.eventId === e.id && !a.deleted).length;
+      return {
+        ...columns,
+        attribute_count: String(attributeCount),
+        Org: { id: String(org.id), name: org.name, uuid: org.uuid },
+        Orgc: orgcOf(store, e),
+        EventTag: store.state.eventTags
+          .filter((l) => l.eventId === e.id)
+          .flatMap((l) => {
+            const tag = store.findTagById(l.tagId);
+            return tag ? [{ id: String(l.id), event_id: String(e.id), tag_id: String(tag.id), local: l.local, relationship_type: "", Tag: { id: String(tag.id), name: tag.name, colour: tag.colour, is_galaxy: tag.isGalaxy } }] : [];
+          }),
+      };
+    }),
+  );
+}
+
 export const READ_ROUTES: Readonly<Record<string, Route>> = {
+  "events/index": { methods: ["GET", "POST"], handle: eventIndex },
   "servers/getVersion": { methods: ["GET"], handle: getVersion },
   "users/view": { methods: ["GET"], handle: userView },
   "events/view": { methods: ["GET", "HEAD"], handle: eventView },
