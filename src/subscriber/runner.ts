@@ -12,6 +12,7 @@ import type { DeadLetterBox } from "../state/dead-letter.js";
 import type { PersistentSet } from "../state/persistent-set.js";
 import type { Spool } from "../state/spool.js";
 import { withWriteCause } from "../misp/write-cause.js";
+import { attemptSignal } from "./attempt-signal.js";
 import { createContext, type ContextDeps, type ContextRun } from "./context.js";
 import type { RegisteredHandler } from "./types.js";
 
@@ -105,16 +106,14 @@ export function createHandlerRunner(options: HandlerRunnerOptions): HandlerRunne
       let attempt = 0;
       while (attempt < options.retryAttempts && !options.shutdown.aborted) {
         attempt++;
-        // Held in its own variable, used below: Node lets a timeout signal that only AbortSignal.any
-        // refers to be garbage-collected, and the handler's deadline with it.
         const deadline = AbortSignal.timeout(options.handlerTimeoutMs);
-        const signal = AbortSignal.any([
+        const linked = attemptSignal([
           options.shutdown,
           deadline,
           // A rebalance hands the frame to another consumer: stop rather than do it twice.
           ...(frame.revoked ? [frame.revoked] : []),
         ]);
-        const run: ContextRun = { subscriber: sub, message, signal, log };
+        const run: ContextRun = { subscriber: sub, message, signal: linked.signal, log };
         try {
           // Every write of this handler is blamed on it in the echo guard: its echo reaches the others.
           await withWriteCause({ by: sub, depth }, () => handler.handler(createContext(options.deps, run)));
@@ -146,6 +145,8 @@ export function createHandlerRunner(options: HandlerRunnerOptions): HandlerRunne
             log.warn({ code: errorCode(error), err: errorMessage(error), attempt, retryInMs: delay }, "handler failed, will retry");
             await sleep(delay, options.shutdown);
           }
+        } finally {
+          linked.release();
         }
       }
 

@@ -1,4 +1,4 @@
-import { once } from "node:events";
+import { getEventListeners, once } from "node:events";
 import { describe, expect, it } from "vitest";
 import { isRetriable } from "../../src/errors.js";
 import { attributeAdd, handlerOf, runnerKit } from "./helpers.js";
@@ -37,5 +37,17 @@ describe("an aborted handler", () => {
     expect(await running).toBe("spooled");
     expect(kit.sleeps).toEqual([]);
     expect(kit.deadLetters).toEqual([]);
+  });
+
+  it("leaves nothing attached to the daemon's shutdown signal once its runs are over", async () => {
+    const shutdown = new AbortController();
+    const kit = runnerKit({ shutdown: shutdown.signal });
+    const { message, frame } = attributeAdd();
+    // Distinct subscribers, so that the handled-ledger lets every run through.
+    for (let i = 0; i < 50; i++) expect(await kit.runner.run(handlerOf(async () => undefined, `sub-${i}`), message, frame)).toBe("done");
+    // Node 20's AbortSignal.any keeps one reference per derived signal on the source, for good.
+    const dependants = Object.getOwnPropertySymbols(shutdown.signal).find((s) => s.description === "kDependantSignals");
+    const kept = dependants === undefined ? 0 : ((shutdown.signal as unknown as Record<symbol, Set<unknown> | undefined>)[dependants]?.size ?? 0);
+    expect({ kept, listeners: getEventListeners(shutdown.signal, "abort").length }).toEqual({ kept: 0, listeners: 0 });
   });
 });
