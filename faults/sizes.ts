@@ -26,14 +26,14 @@ export interface FaultSizes {
 const MINUTE = 60_000;
 
 export const FULL: FaultSizes = {
-  mispOutage: { perSecond: 20, beforeMs: 20_000, outageMs: 60_000, afterMs: 20_000, settleTimeoutMs: 10 * MINUTE, daemon: {} },
-  moduleRestart: { perSecond: 20, beforeMs: 20_000, downMs: 30_000, afterMs: 20_000, settleTimeoutMs: 10 * MINUTE, realModules: true, daemon: {} },
+  mispOutage: { perSecond: 20, beforeMs: 20_000, faultMs: 60_000, afterMs: 20_000, settleTimeoutMs: 10 * MINUTE, daemon: {} },
+  moduleRestart: { perSecond: 20, beforeMs: 20_000, faultMs: 30_000, afterMs: 20_000, settleTimeoutMs: 10 * MINUTE, realModules: true, daemon: {} },
   daemonKill: { perSecond: 20, kills: 5, runMs: 10_000, downMs: 5_000, afterMs: 10_000, settleTimeoutMs: 10 * MINUTE, daemon: {} },
-  publisherRestart: { perSecond: 20, beforeMs: 10_000, gapMs: 20_000, afterMs: 10_000, settleTimeoutMs: 10 * MINUTE, daemon: {} },
-  daemonStopped: { perSecond: 20, beforeMs: 10_000, gapMs: 20_000, afterMs: 10_000, settleTimeoutMs: 10 * MINUTE, daemon: {} },
+  publisherRestart: { perSecond: 20, beforeMs: 10_000, faultMs: 20_000, afterMs: 10_000, settleTimeoutMs: 10 * MINUTE, daemon: {} },
+  daemonStopped: { perSecond: 20, beforeMs: 10_000, faultMs: 20_000, afterMs: 10_000, settleTimeoutMs: 10 * MINUTE, daemon: {} },
   fuzz: { fuzzFrames: 10_000, validEvery: 10, perSecond: 500, seed: 12, hugeEvery: 5_000, settleTimeoutMs: 5 * MINUTE, daemon: {} },
   slowBurst: { burst: 100_000, burstPerSecond: Infinity, writeDelayMs: 2_000, slowAfterBurstMs: MINUTE, settleTimeoutMs: 45 * MINUTE, commentBytes: 0, daemon: {} },
-  diskFull: { perSecond: 20, beforeMs: 10_000, fullMs: 30_000, afterMs: 10_000, diskMiB: 64, settleTimeoutMs: 10 * MINUTE, daemon: {} },
+  diskFull: { perSecond: 20, beforeMs: 10_000, faultMs: 30_000, afterMs: 10_000, diskMiB: 64, settleTimeoutMs: 10 * MINUTE, daemon: {} },
 };
 
 /** Retries in a second instead of a minute, the spool re-driven every 2 s, a backfill every 5 s. */
@@ -46,11 +46,11 @@ const QUICK: Dotted = {
 };
 
 export const REDUCED: FaultSizes = {
-  mispOutage: { perSecond: 25, beforeMs: 1_000, outageMs: 3_000, afterMs: 1_000, settleTimeoutMs: MINUTE, daemon: QUICK },
-  moduleRestart: { perSecond: 25, beforeMs: 1_000, downMs: 3_000, afterMs: 1_000, settleTimeoutMs: MINUTE, realModules: true, daemon: QUICK },
+  mispOutage: { perSecond: 25, beforeMs: 1_000, faultMs: 3_000, afterMs: 1_000, settleTimeoutMs: MINUTE, daemon: QUICK },
+  moduleRestart: { perSecond: 25, beforeMs: 1_000, faultMs: 3_000, afterMs: 1_000, settleTimeoutMs: MINUTE, realModules: true, daemon: QUICK },
   daemonKill: { perSecond: 25, kills: 2, runMs: 2_000, downMs: 1_000, afterMs: 1_000, settleTimeoutMs: MINUTE, kafkaSessionTimeoutMs: 6_000, daemon: QUICK },
-  publisherRestart: { perSecond: 25, beforeMs: 1_000, gapMs: 2_000, afterMs: 1_000, settleTimeoutMs: MINUTE, daemon: QUICK },
-  daemonStopped: { perSecond: 25, beforeMs: 1_000, gapMs: 2_000, afterMs: 1_000, settleTimeoutMs: MINUTE, daemon: QUICK },
+  publisherRestart: { perSecond: 25, beforeMs: 1_000, faultMs: 2_000, afterMs: 1_000, settleTimeoutMs: MINUTE, daemon: QUICK },
+  daemonStopped: { perSecond: 25, beforeMs: 1_000, faultMs: 2_000, afterMs: 1_000, settleTimeoutMs: MINUTE, daemon: QUICK },
   fuzz: { fuzzFrames: 400, validEvery: 10, perSecond: 400, seed: 12, hugeEvery: 1_000, settleTimeoutMs: MINUTE, daemon: QUICK },
   // A small pipeline, socket queue and big frames, so that the burst overflows ZeroMQ's buffers as
   // 100,000 would; a backfill overlap of 1 s, so that the drain outlasts it as 100,000 outlast 120 s;
@@ -70,5 +70,5 @@ export const REDUCED: FaultSizes = {
       "backfill.intervalMs": 600_000,
     },
   },
-  diskFull: { perSecond: 25, beforeMs: 1_000, fullMs: 3_000, afterMs: 1_000, diskMiB: 8, settleTimeoutMs: MINUTE, daemon: QUICK },
+  diskFull: { perSecond: 25, beforeMs: 1_000, faultMs: 3_000, afterMs: 1_000, diskMiB: 8, settleTimeoutMs: MINUTE, daemon: QUICK },
 };

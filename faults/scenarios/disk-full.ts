@@ -2,22 +2,17 @@
 // takes every byte left), then space comes back. The promise: a clear error line naming the state
 // folder and ENOSPC, no crash, and nothing lost once space is back.
 
-import { setTimeout as delay } from "node:timers/promises";
 import { join } from "node:path";
 import type { Dotted } from "../config-doc.js";
 import type { LogLine } from "../daemon-process.js";
+import { streamThroughFault, type FaultWindow } from "../fault-window.js";
 import { scenarioRow, type ScenarioRow } from "../report.js";
 import { settle } from "../settle.js";
 import { smallDisk } from "../small-disk.js";
 import { startStack } from "../stack.js";
 import { daemonNotes, mib, type ScenarioEnv } from "./scenario.js";
 
-export interface DiskFullParams {
-  readonly perSecond: number;
-  readonly beforeMs: number;
-  /** How long the disk stays full. */
-  readonly fullMs: number;
-  readonly afterMs: number;
+export interface DiskFullParams extends FaultWindow {
   /** Size of the tmpfs. */
   readonly diskMiB: number;
   readonly settleTimeoutMs: number;
@@ -40,22 +35,24 @@ export async function diskFull(params: DiskFullParams, env: ScenarioEnv): Promis
     });
     try {
       const daemon = await stack.startDaemon("daemon");
-      const count = Math.round((params.perSecond * (params.beforeMs + params.fullMs + params.afterMs)) / 1000);
-      const streaming = stack.stream({ count, perSecond: params.perSecond });
-      await delay(params.beforeMs);
-      const taken = await disk.fill();
-      env.progress(`state folder's disk full (${disk.kind}, ${mib(taken)} taken; ${stack.sent} sent so far)`);
-      await delay(params.fullMs);
-      await disk.free();
-      const faultEndAt = Date.now();
-      env.progress(`space is back (${stack.sent} sent so far)`);
-      await streaming;
+      const faultEndAt = await streamThroughFault(
+        stack,
+        params,
+        {
+          begin: async () => `state folder's disk full (${disk.kind}, ${mib(await disk.fill())} taken)`,
+          end: async () => {
+            await disk.free();
+            return "space is back";
+          },
+        },
+        env.progress,
+      );
       const settled = await settle(stack, daemon, params.settleTimeoutMs);
       const errors = stack.daemons.flatMap((d) => d.notable()).filter(mentionsEnospc);
       const first = errors[0];
       return scenarioRow({
         id: "7",
-        title: `state disk full for ${params.fullMs / 1000} s`,
+        title: `state disk full for ${params.faultMs / 1000} s`,
         transport: "zmq",
         sent: stack.sent,
         settled,

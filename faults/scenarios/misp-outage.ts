@@ -2,20 +2,15 @@
 // work that failed during the outage is retried, parked in the spool, and written once MISP is back;
 // nothing is lost, nothing written twice.
 
-import { setTimeout as delay } from "node:timers/promises";
 import type { Dotted } from "../config-doc.js";
+import { streamThroughFault, type FaultWindow } from "../fault-window.js";
 import { breakerStates, samplePeak, spoolDepth } from "../observe.js";
 import { scenarioRow, type ScenarioRow } from "../report.js";
 import { settle } from "../settle.js";
 import { startStack } from "../stack.js";
 import { daemonNotes, type ScenarioEnv } from "./scenario.js";
 
-export interface MispOutageParams {
-  readonly perSecond: number;
-  /** Streaming before the outage, during it, after it. */
-  readonly beforeMs: number;
-  readonly outageMs: number;
-  readonly afterMs: number;
+export interface MispOutageParams extends FaultWindow {
   /** After the stream, how long the daemon may take to write every effect. */
   readonly settleTimeoutMs: number;
   readonly daemon: Dotted;
@@ -26,22 +21,27 @@ export async function mispOutage(params: MispOutageParams, env: ScenarioEnv): Pr
   try {
     const daemon = await stack.startDaemon("daemon");
     const spool = samplePeak(250, () => spoolDepth(stack.stateDir));
-    const count = Math.round((params.perSecond * (params.beforeMs + params.outageMs + params.afterMs)) / 1000);
-    const streaming = stack.stream({ count, perSecond: params.perSecond });
-    await delay(params.beforeMs);
-    stack.misp.faults.outage(503);
-    env.progress(`MISP answers 503 for ${params.outageMs / 1000} s (${stack.sent} sent so far)`);
-    await delay(params.outageMs);
-    stack.misp.faults.recover();
-    const faultEndAt = Date.now();
-    env.progress(`MISP is back (${stack.sent} sent so far)`);
-    await streaming;
+    const faultEndAt = await streamThroughFault(
+      stack,
+      params,
+      {
+        begin: async () => {
+          stack.misp.faults.outage(503);
+          return `MISP answers 503 for ${params.faultMs / 1000} s`;
+        },
+        end: async () => {
+          stack.misp.faults.recover();
+          return "MISP is back";
+        },
+      },
+      env.progress,
+    );
     const settled = await settle(stack, daemon, params.settleTimeoutMs);
     spool.stop();
     const breakers = breakerStates(await daemon.metrics().catch(() => []));
     return scenarioRow({
       id: "1",
-      title: `MISP answers 503 for ${params.outageMs / 1000} s`,
+      title: `MISP answers 503 for ${params.faultMs / 1000} s`,
       transport: "zmq",
       sent: stack.sent,
       settled,

@@ -4,26 +4,18 @@
 // The promise: the gap backfill (/attributes/restSearch) on reconnect and at start-up brings back
 // every attribute the bus lost.
 
-import { setTimeout as delay } from "node:timers/promises";
 import type { Dotted } from "../config-doc.js";
+import type { DaemonExit } from "../daemon-process.js";
+import { streamThroughFault, type FaultWindow } from "../fault-window.js";
 import type { ZmqBus } from "../misp-bus.js";
 import { scenarioRow, type ScenarioRow } from "../report.js";
 import { settle } from "../settle.js";
 import { startStack, type Stack } from "../stack.js";
 import { daemonNotes, type ScenarioEnv } from "./scenario.js";
 
-export interface GapParams {
-  readonly perSecond: number;
-  readonly beforeMs: number;
-  /** How long the publisher (a) or the daemon (b) is down. */
-  readonly gapMs: number;
-  readonly afterMs: number;
+export interface GapParams extends FaultWindow {
   readonly settleTimeoutMs: number;
   readonly daemon: Dotted;
-}
-
-function streamCount(params: GapParams): number {
-  return Math.round((params.perSecond * (params.beforeMs + params.gapMs + params.afterMs)) / 1000);
 }
 
 /** The row of a gap scenario, once the stream is over. */
@@ -46,18 +38,26 @@ export async function publisherRestart(params: GapParams, env: ScenarioEnv): Pro
   try {
     const { publisher } = stack.bus as ZmqBus;
     await stack.startDaemon("daemon");
-    const streaming = stack.stream({ count: streamCount(params), perSecond: params.perSecond });
-    await delay(params.beforeMs);
-    await publisher.stop();
-    const sentAtStop = stack.sent;
-    env.progress(`mispzmq.py stopped (${sentAtStop} sent so far)`);
-    await delay(params.gapMs);
-    const piled = stack.sent - sentAtStop;
-    await publisher.start();
-    const faultEndAt = Date.now();
-    env.progress(`mispzmq.py started again; ${piled} piled-up messages flushed`);
-    await streaming;
-    return await gapRow(stack, "4a", `mispzmq.py down ${params.gapMs / 1000} s`, faultEndAt, params, [`${piled} messages flushed before the daemon reconnected`]);
+    let sentAtStop = 0;
+    let piled = 0;
+    const faultEndAt = await streamThroughFault(
+      stack,
+      params,
+      {
+        begin: async () => {
+          await publisher.stop();
+          sentAtStop = stack.sent;
+          return "mispzmq.py stopped";
+        },
+        end: async () => {
+          piled = stack.sent - sentAtStop;
+          await publisher.start();
+          return `mispzmq.py started again; ${piled} piled-up messages flushed`;
+        },
+      },
+      env.progress,
+    );
+    return await gapRow(stack, "4a", `mispzmq.py down ${params.faultMs / 1000} s`, faultEndAt, params, [`${piled} messages flushed before the daemon reconnected`]);
   } finally {
     await stack.close();
   }
@@ -67,21 +67,27 @@ export async function daemonStopped(params: GapParams, env: ScenarioEnv): Promis
   const stack = await startStack({ name: "4b-daemon-stopped", runDir: env.runDir, transport: "zmq", daemon: params.daemon });
   try {
     const first = await stack.startDaemon("daemon-1");
-    const streaming = stack.stream({ count: streamCount(params), perSecond: params.perSecond });
-    await delay(params.beforeMs);
-    const stoppedAt = Date.now();
-    const exit = await first.kill("SIGTERM");
-    const sentAtStop = stack.sent;
-    env.progress(`daemon stopped with SIGTERM in ${Date.now() - stoppedAt} ms, exit ${exit.code ?? exit.signal} (${sentAtStop} sent so far)`);
-    await delay(Math.max(0, params.gapMs - (Date.now() - stoppedAt)));
-    const missed = stack.sent - sentAtStop;
-    const faultEndAt = Date.now();
-    await stack.startDaemon("daemon-2", {}, { waitReady: false });
-    await streaming;
-    return await gapRow(stack, "4b", `daemon stopped ${params.gapMs / 1000} s`, faultEndAt, params, [
-      `SIGTERM exit ${exit.code ?? exit.signal}`,
-      `${missed} messages published while it was down`,
-    ]);
+    let exit: DaemonExit | undefined;
+    let sentAtStop = 0;
+    const faultEndAt = await streamThroughFault(
+      stack,
+      params,
+      {
+        begin: async () => {
+          const stoppedAt = Date.now();
+          exit = await first.kill("SIGTERM");
+          sentAtStop = stack.sent;
+          return `daemon stopped with SIGTERM in ${Date.now() - stoppedAt} ms, exit ${exit.code ?? exit.signal}`;
+        },
+        end: async () => {
+          // Not waiting for the bus: the start-up backfill is what brings the gap back.
+          await stack.startDaemon("daemon-2", {}, { waitReady: false });
+          return `daemon started again; ${stack.sent - sentAtStop} messages were published while it was down`;
+        },
+      },
+      env.progress,
+    );
+    return await gapRow(stack, "4b", `daemon stopped ${params.faultMs / 1000} s`, faultEndAt, params, [`SIGTERM exit ${exit?.code ?? exit?.signal}`]);
   } finally {
     await stack.close();
   }

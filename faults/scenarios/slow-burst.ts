@@ -35,6 +35,13 @@ export async function slowBurst(params: SlowBurstParams, env: ScenarioEnv): Prom
     await delay(1_000); // idle RSS after start-up, before any work
     const idleRss = daemon.rssBytes() ?? 0;
     const rss = samplePeak(250, () => daemon.rssBytes());
+    // RSS as the backlog drains: flat figures mean memory does not grow with the work done.
+    const milestones = [0.25, 0.5, 0.75, 1];
+    const rssAt: number[] = [];
+    const progress = setInterval(() => {
+      const due = milestones[rssAt.length];
+      if (due !== undefined && stack.effects.poll() >= due * params.burst) rssAt.push(daemon.rssBytes() ?? 0);
+    }, 250);
     const spool = samplePeak(500, () => spoolDepth(stack.stateDir));
     stack.misp.faults.slowWrites(params.writeDelayMs);
     const burstStarted = performance.now();
@@ -50,6 +57,7 @@ export async function slowBurst(params: SlowBurstParams, env: ScenarioEnv): Prom
     const settled = await settle(stack, daemon, params.settleTimeoutMs);
     rss.stop();
     spool.stop();
+    clearInterval(progress);
     // What ZeroMQ's high-water marks dropped: frames published on the topic that the daemon never counted.
     const received = metricSum(await daemon.metrics().catch(() => []), "misp_enrichd_frames_total", { kind: "attribute" });
     const dropped = stack.published(TOPIC) - received;
@@ -63,7 +71,10 @@ export async function slowBurst(params: SlowBurstParams, env: ScenarioEnv): Prom
       notes: [
         `burst published in ${(burstMs / 1000).toFixed(1)} s`,
         `written while MISP was slow ${writtenWhileSlow}`,
-        `RSS idle ${mib(idleRss)}, peak while slow ${mib(slowPeak)}, peak ${mib(rss.peak)} (${rss.samples} samples)`,
+        `RSS idle ${mib(idleRss)}, peak while MISP was slow ${mib(slowPeak)}, peak ${mib(rss.peak)} (${rss.samples} samples), at ${milestones
+          .slice(0, rssAt.length)
+          .map((m) => `${m * 100}`)
+          .join("/")} % written ${rssAt.map((b) => mib(b)).join("/")}`,
         `spool peak ${spool.peak}`,
         `ZeroMQ dropped ${dropped} of the ${stack.published(TOPIC)} frames on ${TOPIC} (the analyst's and MISP's echoes)`,
         ...daemonNotes(stack.daemons),

@@ -1,11 +1,10 @@
 // The Kafka bus driver: the MISP Kafka publisher stand-in (packages/standins, kafka-publisher.ts)
 // on the run's broker, with the group views and waits a test needs.
 
-import { AssignerProtocol, type Admin } from "kafkajs";
+import { AssignerProtocol } from "kafkajs";
 import { vi } from "vitest";
-import { startKafkaPublisher, type PublishOptions } from "@misp-enrichd/standins";
+import { startKafkaPublisher, type KafkaPublisher } from "@misp-enrichd/standins";
 import type { Daemon } from "../../src/daemon.js";
-import type { MessageKind } from "../../src/decode/types.js";
 import type { BusDriver } from "./harness.js";
 import { kafkaBrokers, uniqueName } from "./kafka.js";
 
@@ -24,22 +23,12 @@ export interface GroupView {
   readonly members: readonly { readonly clientId: string; readonly assignment: Readonly<Record<string, readonly number[]>> }[];
 }
 
-export interface KafkaDriver extends BusDriver {
+/** MISP's Kafka producer (its topics, admin, publish and flush) with the group views a test needs. */
+export interface KafkaDriver extends BusDriver, Pick<KafkaPublisher, "brokers" | "partitions" | "topics" | "admin" | "flush" | "kafkaTopicOf"> {
   readonly transport: "kafka";
-  readonly brokers: string;
   readonly groupId: string;
-  readonly partitions: number;
-  /** This driver's Kafka topic for each kind Kafka carries. */
-  readonly topics: Readonly<Partial<Record<MessageKind, string>>>;
-  readonly admin: Admin;
-  /** Queues the record and resolves, as php-rdkafka's produce() does; `flush()` waits for delivery. */
-  publish(zmqTopic: string, payload: object, options?: PublishOptions): Promise<void>;
-  /** Bytes as they are; `null` is a record without a value (a tombstone). */
-  publishRaw(zmqTopic: string, payload: string | Buffer | null, options?: PublishOptions): Promise<void>;
-  /** Resolves once every record published so far is on the broker; rejects if one could not be. */
-  flush(): Promise<void>;
-  /** The Kafka topic MISP would use for a ZeroMQ topic; throws for topics Kafka does not carry. */
-  kafkaTopicOf(zmqTopic: string): string;
+  readonly publish: KafkaPublisher["publish"];
+  readonly publishRaw: KafkaPublisher["publishRaw"];
   group(): Promise<GroupView>;
   /** Records of `topics` not yet committed (after a flush) by the group (end offset minus committed offset, summed). */
   lag(topics: readonly string[]): Promise<number>;
