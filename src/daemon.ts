@@ -1,16 +1,19 @@
-// The daemon, built from a validated Config: the subscribers, the MISP and module clients, the
-// ledgers, the pipeline, the backfill and a bus factory. `run`, `replay` and `demo` all start here,
-// so they behave alike; this file only composes.
+// The daemon, built from a validated Config: the subscribers, the MISP and module clients behind
+// their circuit breakers, the ledgers, the pipeline, the backfill and a bus factory. `run`, `replay`
+// and `demo` all start here, so they behave alike; this file only composes.
 
 import { join } from "node:path";
 import { createWebhookSender } from "./actions/webhook.js";
 import { backfillTypes, createBackfill, type Backfill } from "./bus/backfill.js";
 import { createBus } from "./bus/create-bus.js";
 import type { Bus } from "./bus/types.js";
+import { createCircuitBreaker, type CircuitBreaker } from "./circuit-breaker.js";
 import type { Config } from "./config/schema.js";
 import { errorMessage } from "./errors.js";
+import { judgeHealth, judgeReadiness } from "./health.js";
 import type { Logger } from "./log.js";
 import { createMetrics, type Metrics } from "./metrics/metrics.js";
+import type { Verdict } from "./metrics/server.js";
 import { createMispClientFromConfig } from "./misp/client-from-config.js";
 import { createEchoGuard } from "./misp/echo-guard.js";
 import { guardMispClient } from "./misp/guarded-client.js";
@@ -23,6 +26,7 @@ import { judgeNeeds } from "./modules/needs.js";
 import type { ModulesClient } from "./modules/types.js";
 import { createPipeline, type Pipeline } from "./pipeline/pipeline.js";
 import { createRouting } from "./route/routing.js";
+import { importLegacyDeadLetters } from "./state/dead-letter.js";
 import { openLedgers } from "./state/ledgers.js";
 import { loadConfiguredSubscribers, type LoadedSubscriber } from "./subscriber/load.js";
 
@@ -39,6 +43,8 @@ export interface Daemon {
   readonly dryRunCalls: readonly RestCall[];
   /** Gap backfill; `run` triggers it at start-up, on bus resume and periodically. */
   readonly backfill: Backfill;
+  /** One per peer: MISP, the module server. */
+  readonly breakers: readonly CircuitBreaker[];
   /** A bus as the config describes it, feeding nothing until `run(bus)` (or `pipeline.run(bus)`). */
   createBus(): Bus;
   /**
@@ -49,6 +55,10 @@ export interface Daemon {
   run(bus: Bus): Promise<void>;
   /** Checks each subscriber's modules and `modules.config`'s keys against `/modules`; logs one line per problem. Returns the problems. */
   checkModules(signal?: AbortSignal): Promise<string[]>;
+  /** /healthz: the bus heard from, no breaker open, room in the spool. */
+  health(): Verdict;
+  /** /readyz: subscribers loaded and the bus connected. */
+  readiness(): Verdict;
   /** Stops the pipeline, then closes the clients and the ledgers. Idempotent. */
   close(): Promise<void>;
 }
@@ -65,12 +75,14 @@ export async function createDaemon(options: CreateDaemonOptions): Promise<Daemon
   const subscribers = await loadConfiguredSubscribers(config);
   const routes = subscribers.flatMap((s) => s.handlers);
   const routing = createRouting({ config, routes });
-  const { client: rawMisp, dryRunCalls } = createMispClientFromConfig(config, { logger, metrics });
+  const breaker = (peer: string): CircuitBreaker => createCircuitBreaker({ peer, ...config.breaker, logger, metrics });
+  const breakers = [breaker("misp"), breaker("modules")] as const;
+  const { client: rawMisp, dryRunCalls } = createMispClientFromConfig(config, { logger, metrics, breaker: breakers[0] });
   const ledgers = openLedgers(config);
   const echoGuard = createEchoGuard({ own: ledgers.own, commentPrefix: config.misp.commentPrefix });
   const tagLocality = createTagLocality(config.misp.tagLocality, logger);
   const misp = tagLocality.wrap(guardMispClient(rawMisp, echoGuard));
-  const modules = createModulesClientFromConfig(config, { logger, metrics });
+  const modules = createModulesClientFromConfig(config, { logger, metrics, breaker: breakers[1] });
   const writer = createMispWriter({
     client: misp,
     logger,
@@ -91,6 +103,8 @@ export async function createDaemon(options: CreateDaemonOptions): Promise<Daemon
     handled: ledgers.handled,
     stateDir: config.state.dir,
     settings: config.pipeline,
+    bounds: config.state,
+    breakers,
     observe: (message) => backfill.observe(message),
   });
   const types = backfillTypes(routes);
@@ -107,6 +121,23 @@ export async function createDaemon(options: CreateDaemonOptions): Promise<Daemon
   const onResume = config.backfill.enabled ? (reason: string): void => void backfill.run(reason) : undefined;
 
   let closing: Promise<void> | undefined;
+  let running: { readonly bus: Bus; readonly startedAt: number } | undefined;
+  const facts = () => ({
+    now: Date.now(),
+    ...(running ? { bus: { transport: running.bus.transport, status: running.bus.status(), startedAt: running.startedAt } } : {}),
+    busSilenceMs: config.bus.zmq.silenceWarnMs,
+    breakers: breakers.map((b) => b.status()),
+    spool: pipeline.spool.usage(),
+    stopping: closing !== undefined,
+  });
+  // Gauges a scrape computes: how long the bus has been quiet, each breaker's state (open → half-open happens on reading).
+  const removeCollectHook = metrics.onCollect(() => {
+    for (const b of breakers) b.state();
+    for (const name of ["own", "references", "handled"] as const) metrics.set("misp_enrichd_ledger_entries", ledgers[name].size, { ledger: name });
+    if (!running) return;
+    const { lastFrameAt } = running.bus.status();
+    metrics.set("misp_enrichd_bus_last_message_age_seconds", lastFrameAt === 0 ? -1 : (Date.now() - lastFrameAt) / 1000, { transport: running.bus.transport });
+  });
   return {
     config,
     logger,
@@ -117,8 +148,17 @@ export async function createDaemon(options: CreateDaemonOptions): Promise<Daemon
     misp,
     dryRunCalls,
     backfill,
+    breakers,
     createBus: () => createBus(config, { topics: routing.topics, logger, metrics, ...(onResume ? { onResume } : {}) }),
     async run(bus) {
+      running = { bus, startedAt: Date.now() };
+      if (!config.dryRun) {
+        const imported = await importLegacyDeadLetters(config.state.dir, pipeline.deadLetters).catch((error: unknown) => {
+          logger.warn({ err: errorMessage(error) }, "dead-letter.jsonl of an older version could not be imported; it stays as it is");
+          return 0;
+        });
+        if (imported > 0) logger.info({ imported, dir: pipeline.deadLetters.dir }, "dead letters of dead-letter.jsonl moved into the dead-letter folder");
+      }
       void pipeline.redriveSpool().catch((error) => logger.warn({ err: errorMessage(error) }, "spool re-drive failed"));
       let timer: NodeJS.Timeout | undefined;
       if (config.backfill.enabled) {
@@ -133,11 +173,15 @@ export async function createDaemon(options: CreateDaemonOptions): Promise<Daemon
       }
     },
     checkModules: (signal) => checkModules(config, subscribers, modules, logger, signal),
+    health: () => judgeHealth(facts()),
+    readiness: () => judgeReadiness(facts()),
     close() {
       closing ??= (async () => {
         await pipeline.stop();
         await Promise.allSettled([modules.close(), rawMisp.close(), backfill.flush()]);
         ledgers.close();
+        for (const b of breakers) b.close();
+        removeCollectHook();
       })();
       return closing;
     },

@@ -1,13 +1,18 @@
 // The MISP REST client (misp-contract/rest.md): one method per call the daemon makes, each answer
 // narrowed before it leaves this file. Transport, timeouts, dry-run and error mapping live in http.ts.
 
+import type { CircuitBreaker } from "../circuit-breaker.js";
 import { isRecord } from "../json.js";
+import { guardMispHttp } from "./guarded-http.js";
 import { createMispHttp, type MispHttpOptions } from "./http.js";
 import { isDuplicateUuid } from "./misp-errors.js";
 import { attributeViewAnswer, eventReferencesAnswer, parseAnswer, restSearchAnswer, selfAnswer, versionAnswer } from "./answers.js";
 import type { AttributeToWrite, CreateOutcome, MispClient, MispSelf, ObjectToWrite } from "./types.js";
 
-export type MispClientOptions = MispHttpOptions;
+export interface MispClientOptions extends MispHttpOptions {
+  /** Guards every call (guarded-http.ts); none in `check`. */
+  readonly breaker?: CircuitBreaker;
+}
 
 const seg = (value: string | number): string => encodeURIComponent(String(value));
 
@@ -47,7 +52,7 @@ export function objectBody(object: ObjectToWrite): Record<string, unknown> {
 const duplicate = (status: number, body: unknown): string | undefined => (isDuplicateUuid(status, body) ? "exists" : undefined);
 
 export function createMispClient(options: MispClientOptions): MispClient {
-  const http = createMispHttp(options);
+  const http = options.breaker ? guardMispHttp(createMispHttp(options), options.breaker) : createMispHttp(options);
   const written = (outcome: CreateOutcome): void => options.metrics.inc("misp_enrichd_objects_written_total", { outcome });
 
   return {

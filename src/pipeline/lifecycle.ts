@@ -15,6 +15,8 @@ export interface LifecycleOptions {
   /** Aborted once the drain time is up: running handlers stop and spool their work. */
   readonly shutdown: AbortController;
   readonly redriveSpool: () => Promise<number>;
+  /** Starts what triggers a re-drive besides the timer while the bus runs; returns the function that stops it. */
+  readonly watch?: () => () => void;
   readonly spoolRetryMs: number;
   readonly drainTimeoutMs: number;
   readonly log: Logger;
@@ -39,10 +41,12 @@ export function createLifecycle(options: LifecycleOptions): Lifecycle {
       options.redriveSpool().catch((error) => log.error({ err: errorMessage(error) }, "spool re-drive failed"));
     }, options.spoolRetryMs);
     timer.unref();
+    const unwatch = options.watch?.();
     try {
       await bus.run(options.kinds, options.sink, intake.signal);
     } finally {
       clearInterval(timer);
+      unwatch?.();
     }
   }
 

@@ -1,6 +1,8 @@
 // A set of strings with a time to live, kept in memory and appended to a JSONL file so that it
 // survives restarts: the daemon's ledgers (state/ledgers.ts). One `{"v": value, "e": expiry ms}` per
-// line; this file is the only reader and writer of that format.
+// line; this file is the only reader and writer of that format. Bounded twice: entries expire, and
+// beyond `maxEntries` the oldest are forgotten early; the file is rewritten with the live entries
+// once the appends since the last rewrite outnumber them, so it stays within about twice the set.
 
 import { closeSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
@@ -25,6 +27,8 @@ export interface PersistentSetOptions {
    * as `tail --explain`): later adds stay in memory, a missing file is an empty set.
    */
   readonly readOnly?: boolean;
+  /** Beyond this many entries the oldest are forgotten before they expire (default: no limit). */
+  readonly maxEntries?: number;
   readonly now?: () => number;
 }
 
@@ -35,6 +39,7 @@ export function createPersistentSet(options: PersistentSetOptions): PersistentSe
   const now = options.now ?? Date.now;
   const entries = new Map<string, number>();
   const ttlMs = options.ttlSeconds * 1000;
+  const maxEntries = options.maxEntries ?? Number.POSITIVE_INFINITY;
   let addsSinceCompaction = 0;
   // Entries kept by the last compaction: the next one comes once the adds since outnumber them.
   let keptAtCompaction = 0;
@@ -54,10 +59,20 @@ export function createPersistentSet(options: PersistentSetOptions): PersistentSe
     }
   }
 
+  /** Forgets the oldest entries beyond maxEntries. */
+  function trim(): void {
+    if (entries.size <= maxEntries) return;
+    for (const value of entries.keys()) {
+      entries.delete(value);
+      if (entries.size <= maxEntries) break;
+    }
+  }
+
   /** Drops expired entries, then rewrites the file with the live ones. */
   function compact(): void {
     const t = now();
     for (const [value, expiry] of entries) if (expiry <= t) entries.delete(value);
+    trim();
     addsSinceCompaction = 0;
     keptAtCompaction = entries.size;
     if (!file) return;
@@ -74,9 +89,12 @@ export function createPersistentSet(options: PersistentSetOptions): PersistentSe
     const expiry = now() + ttlMs;
     let lines = "";
     for (const value of values) {
+      // Deleted first so that the Map's order stays the order of expiry: the oldest go first below.
+      entries.delete(value);
       entries.set(value, expiry);
       lines += JSON.stringify({ v: value, e: expiry }) + "\n";
     }
+    trim();
     if (fd !== undefined) writeSync(fd, lines);
     addsSinceCompaction += values.length;
     // Keep the file (and the map, which only compaction prunes) proportional to the live set.
@@ -120,7 +138,10 @@ function readEntries(file: string, now: number, into: Map<string, number>): void
     if (!line) continue;
     try {
       const { v, e } = JSON.parse(line) as { v: unknown; e: unknown };
-      if (typeof v === "string" && typeof e === "number" && e > now) into.set(v, e);
+      if (typeof v === "string" && typeof e === "number" && e > now) {
+        into.delete(v);
+        into.set(v, e);
+      }
     } catch {
       // A torn last line after a crash: skip it, the rest is intact.
     }

@@ -140,7 +140,7 @@ describe("loadConfig", () => {
       "misp.TimeoutMS is not a key of misp; did you mean timeoutMs?",
       "bus.kafka.ssl.cafile is not a key of bus.kafka.ssl; did you mean caFile?",
       "subscribers.settings.geolocation.enable is not a key of subscribers.settings.geolocation; did you mean enabled?",
-      "colour is not a key of the configuration; permitted: misp, bus, modules, pipeline, backfill, subscribers, state, log, metrics, dryRun",
+      "colour is not a key of the configuration; permitted: misp, bus, modules, pipeline, backfill, subscribers, breaker, state, log, metrics, dryRun",
     ]);
   });
 
