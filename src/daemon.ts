@@ -10,7 +10,7 @@ import type { Bus } from "./bus/types.js";
 import { createCircuitBreaker, type CircuitBreaker } from "./circuit-breaker.js";
 import type { Config } from "./config/schema.js";
 import { errorMessage } from "./errors.js";
-import { judgeHealth, judgeReadiness } from "./health.js";
+import { judgeHealth, judgeReadiness, type HealthFacts } from "./health.js";
 import type { Logger } from "./log.js";
 import { createMetrics, type Metrics } from "./metrics/metrics.js";
 import type { Verdict } from "./metrics/server.js";
@@ -121,19 +121,22 @@ export async function createDaemon(options: CreateDaemonOptions): Promise<Daemon
   const onResume = config.backfill.enabled ? (reason: string): void => void backfill.run(reason) : undefined;
 
   let closing: Promise<void> | undefined;
-  let running: { readonly bus: Bus; readonly startedAt: number } | undefined;
-  const facts = () => ({
-    now: Date.now(),
-    ...(running ? { bus: { transport: running.bus.transport, status: running.bus.status(), startedAt: running.startedAt } } : {}),
-    busSilenceMs: config.bus.zmq.silenceWarnMs,
-    breakers: breakers.map((b) => b.status()),
-    spool: pipeline.spool.usage(),
-    stopping: closing !== undefined,
-  });
+  const facts = (): HealthFacts => {
+    const running = pipeline.bus();
+    return {
+      now: Date.now(),
+      ...(running ? { bus: { transport: running.bus.transport, status: running.bus.status(), startedAt: running.startedAt } } : {}),
+      busSilenceMs: config.bus.zmq.silenceWarnMs,
+      breakers: breakers.map((b) => b.status()),
+      spool: pipeline.spool.usage(),
+      stopping: closing !== undefined,
+    };
+  };
   // Gauges a scrape computes: how long the bus has been quiet, each breaker's state (open → half-open happens on reading).
   const removeCollectHook = metrics.onCollect(() => {
     for (const b of breakers) b.state();
     for (const name of ["own", "references", "handled"] as const) metrics.set("misp_enrichd_ledger_entries", ledgers[name].size, { ledger: name });
+    const running = pipeline.bus();
     if (!running) return;
     const { lastFrameAt } = running.bus.status();
     metrics.set("misp_enrichd_bus_last_message_age_seconds", lastFrameAt === 0 ? -1 : (Date.now() - lastFrameAt) / 1000, { transport: running.bus.transport });
@@ -151,7 +154,6 @@ export async function createDaemon(options: CreateDaemonOptions): Promise<Daemon
     breakers,
     createBus: () => createBus(config, { topics: routing.topics, logger, metrics, ...(onResume ? { onResume } : {}) }),
     async run(bus) {
-      running = { bus, startedAt: Date.now() };
       if (!config.dryRun) {
         const imported = await importLegacyDeadLetters(config.state.dir, pipeline.deadLetters).catch((error: unknown) => {
           logger.warn({ err: errorMessage(error) }, "dead-letter.jsonl of an older version could not be imported; it stays as it is");

@@ -25,6 +25,8 @@ export interface LifecycleOptions {
 export interface Lifecycle {
   /** Runs the bus until `stop()`; resolves once intake stopped. */
   run(bus: Bus): Promise<void>;
+  /** The bus `run` was given, and when. */
+  current(): { readonly bus: Bus; readonly startedAt: number } | undefined;
   /** Idempotent: every call returns the same promise. */
   stop(): Promise<void>;
 }
@@ -33,10 +35,12 @@ export function createLifecycle(options: LifecycleOptions): Lifecycle {
   const { queue, log } = options;
   const intake = new AbortController();
   let currentBus: Bus | undefined;
+  let startedAt = 0;
   let stopping: Promise<void> | undefined;
 
   async function run(bus: Bus): Promise<void> {
     currentBus = bus;
+    startedAt = Date.now();
     const timer = setInterval(() => {
       options.redriveSpool().catch((error) => log.error({ err: errorMessage(error) }, "spool re-drive failed"));
     }, options.spoolRetryMs);
@@ -66,6 +70,7 @@ export function createLifecycle(options: LifecycleOptions): Lifecycle {
 
   return {
     run,
+    current: () => (currentBus ? { bus: currentBus, startedAt } : undefined),
     stop() {
       stopping ??= stop();
       return stopping;

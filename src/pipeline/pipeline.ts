@@ -57,6 +57,8 @@ export interface Pipeline {
   readonly deadLetters: DeadLetterBox;
   /** Runs the bus until `stop()`; resolves once intake stopped. */
   run(bus: Bus): Promise<void>;
+  /** The bus `run` was given, and when; undefined before. */
+  bus(): { readonly bus: Bus; readonly startedAt: number } | undefined;
   /** Re-runs spooled work once; returns how many entries were cleared. */
   redriveSpool(): Promise<number>;
   /** Resolves when no accepted message is still in flight. */
@@ -127,6 +129,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     spool,
     deadLetters,
     run: lifecycle.run,
+    bus: lifecycle.current,
     redriveSpool,
     idle: () => queue.idle(),
     stop: lifecycle.stop,
