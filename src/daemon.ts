@@ -25,7 +25,9 @@ import { judgeModuleConfig } from "./modules/declared-config.js";
 import { judgeNeeds } from "./modules/needs.js";
 import type { ModulesClient } from "./modules/types.js";
 import { createPipeline, type Pipeline } from "./pipeline/pipeline.js";
-import { createRouting } from "./route/routing.js";
+import type { MessageKind } from "./decode/types.js";
+import { createRouting, type Routing } from "./route/routing.js";
+import type { Handler } from "./subscriber/types.js";
 import { importLegacyDeadLetters } from "./state/dead-letter.js";
 import { openLedgers } from "./state/ledgers.js";
 import { loadConfiguredSubscribers, type LoadedSubscriber } from "./subscriber/load.js";
@@ -63,18 +65,37 @@ export interface Daemon {
   close(): Promise<void>;
 }
 
+/**
+ * What a config compiles to before anything is opened or connected: the subscribers and the
+ * routing. Everything a config can get wrong belongs here, so that a reload (SIGHUP) finds it while
+ * the running daemon still runs.
+ */
+export interface CompiledConfig {
+  readonly config: Config;
+  readonly subscribers: readonly LoadedSubscriber[];
+  readonly routing: Routing<Handler<MessageKind>>;
+}
+
+/** Throws ENRICHD_SUBSCRIBER_INVALID (or ENRICHD_CONFIG_INVALID) naming what is wrong. */
+export async function compileConfig(config: Config): Promise<CompiledConfig> {
+  const subscribers = await loadConfiguredSubscribers(config);
+  const routing = createRouting({ config, routes: subscribers.flatMap((s) => s.handlers) });
+  return { config, subscribers, routing };
+}
+
 export interface CreateDaemonOptions {
   readonly config: Config;
   readonly logger: Logger;
   readonly metrics?: Metrics;
+  /** `compileConfig(config)`, when the caller already did it (a reload validates first). */
+  readonly compiled?: CompiledConfig;
 }
 
 export async function createDaemon(options: CreateDaemonOptions): Promise<Daemon> {
   const { config, logger } = options;
   const metrics = options.metrics ?? createMetrics();
-  const subscribers = await loadConfiguredSubscribers(config);
+  const { subscribers, routing } = options.compiled ?? (await compileConfig(config));
   const routes = subscribers.flatMap((s) => s.handlers);
-  const routing = createRouting({ config, routes });
   const breaker = (peer: string): CircuitBreaker => createCircuitBreaker({ peer, ...config.breaker, logger, metrics });
   const breakers = [breaker("misp"), breaker("modules")] as const;
   const { client: rawMisp, dryRunCalls } = createMispClientFromConfig(config, { logger, metrics, breaker: breakers[0] });

@@ -62,7 +62,8 @@ export function createLifecycle(options: LifecycleOptions): Lifecycle {
       new Promise<boolean>((resolve) => setTimeout(resolve, options.drainTimeoutMs, false).unref()),
     ]);
     if (!drained) log.warn({ inFlight: queue.size() }, "drain timeout: aborting handlers, their work goes to the spool");
-    options.shutdown.abort();
+    // The reason is what `spool list` shows for this work: say what happened.
+    options.shutdown.abort(new DOMException(`the daemon stopped before the handler finished (pipeline.drainTimeoutMs ${options.drainTimeoutMs} ms)`, "AbortError"));
     // Work still waiting for room is let in (and spooled by its handler) before the queue closes.
     await queue.idle();
     await queue.close();

@@ -16,7 +16,8 @@ function tempFile(name: string, text: string): string {
   const dir = mkdtempSync(join(tmpdir(), "enrichd-config-"));
   dirs.push(dir);
   const path = join(dir, name);
-  writeFileSync(path, text);
+  // 0600 as an operator would: a file holding a key and readable by every user is refused.
+  writeFileSync(path, text, { mode: 0o600 });
   return path;
 }
 

@@ -80,7 +80,7 @@ export async function startDaemonProcess(options: DaemonProcessOptions): Promise
   const name = options.name ?? `daemon #${started}`;
   const configPath = join(options.dir, `config-${started}.yaml`);
   // Metrics on a port the OS picks; the daemon logs the address.
-  writeFileSync(configPath, stringify(nest({ "metrics.listen": "127.0.0.1:0", ...options.config })));
+  writeFileSync(configPath, stringify(nest({ "metrics.listen": "127.0.0.1:0", ...options.config })), { mode: 0o600 });
 
   const child: ChildProcess = spawn(process.execPath, [CLI, "run", "--config", configPath], {
     env: { PATH: process.env.PATH ?? "", KAFKAJS_NO_PARTITIONER_WARNING: "1", ...options.env },
