@@ -15,7 +15,8 @@ import type { Logger } from "./log.js";
 import type { Metrics } from "./metrics/metrics.js";
 
 export type BreakerState = "closed" | "open" | "half-open";
-export type BreakerVerdict = "failure" | "success" | "ignore";
+/** A failure may say what it was when the outcome is an answer rather than an error (`{ failure: "HTTP 500" }`). */
+export type BreakerVerdict = "failure" | "success" | "ignore" | { readonly failure: string };
 export type CallOutcome<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: unknown };
 
 export interface BreakerSettings {
@@ -96,7 +97,7 @@ export function createCircuitBreaker(options: CircuitBreakerOptions): CircuitBre
     if (next === "open") {
       openedAt = now();
       cancelWake?.();
-      cancelWake = schedule(options.openMs, () => void state());
+      cancelWake = schedule(options.openMs, wake);
       log.warn({ ...facts, consecutiveFailures: failures, lastError, openMs: options.openMs }, `circuit breaker opened: calls to ${peer} fail at once for ${options.openMs} ms, work is parked in the spool`);
     } else if (next === "half-open") {
       log.info({ probes: options.halfOpenProbes }, `circuit breaker half-open: probing ${peer}`);
@@ -105,6 +106,12 @@ export function createCircuitBreaker(options: CircuitBreakerOptions): CircuitBre
       log.info(facts, `circuit breaker closed: ${peer} answers again`);
     }
     for (const listener of listeners) listener(next);
+  }
+
+  /** Timers may fire a little before the wall clock says the cool-down is over: then look again. */
+  function wake(): void {
+    if (state() !== "open") return;
+    cancelWake = schedule(Math.max(1, openedAt + options.openMs - now()), wake);
   }
 
   function state(): BreakerState {
@@ -136,7 +143,7 @@ export function createCircuitBreaker(options: CircuitBreakerOptions): CircuitBre
       return;
     }
     failures++;
-    lastError = outcome.ok ? "an answer judged a failure" : errorMessage(outcome.error);
+    lastError = typeof verdict === "object" ? verdict.failure : outcome.ok ? "an answer judged a failure" : errorMessage(outcome.error);
     if (current === "half-open") moveTo("open", { probe: "failed" });
     else if (failures >= options.failureThreshold) moveTo("open");
   }

@@ -11,6 +11,8 @@ interface Kit {
   readonly metrics: Metrics;
   /** Wake-ups the breaker scheduled, in ms. */
   readonly wakes: number[];
+  /** The wake-up functions, in the same order. */
+  readonly wakeUps: (() => void)[];
 }
 
 function kit(settings: { failureThreshold?: number; openMs?: number; halfOpenProbes?: number } = {}): Kit {
@@ -18,6 +20,7 @@ function kit(settings: { failureThreshold?: number; openMs?: number; halfOpenPro
   const logs = captureLogs({ level: "debug" });
   const metrics = createMetrics();
   const wakes: number[] = [];
+  const wakeUps: (() => void)[] = [];
   const breaker = createCircuitBreaker({
     peer: "misp",
     failureThreshold: settings.failureThreshold ?? 3,
@@ -26,12 +29,13 @@ function kit(settings: { failureThreshold?: number; openMs?: number; halfOpenPro
     logger: logs.logger,
     metrics,
     now: () => clock.now,
-    schedule: (ms) => {
+    schedule: (ms, wake) => {
       wakes.push(ms);
+      wakeUps.push(wake);
       return () => undefined;
     },
   });
-  return { breaker, clock, logs, metrics, wakes };
+  return { breaker, clock, logs, metrics, wakes, wakeUps };
 }
 
 const judged = (verdict: BreakerVerdict) => () => verdict;
@@ -135,5 +139,19 @@ describe("the circuit breaker", () => {
       "circuit breaker closed: misp answers again",
     ]);
     expect(metrics.get("misp_enrichd_breaker_transitions_total", { peer: "misp", state: "open" })).toBe(1);
+  });
+
+  it("wakes its listeners when the cool-down is over, looking again if its timer fired early", async () => {
+    const { breaker, clock, wakes, wakeUps } = kit();
+    const seen: string[] = [];
+    breaker.subscribe((state) => seen.push(state));
+    for (let i = 0; i < 3; i++) await fail(breaker);
+    clock.now += 29_998; // the timer fires 2 ms early by the wall clock
+    wakeUps[0]?.();
+    expect(seen).toEqual(["open"]);
+    expect(wakes).toEqual([30_000, 2]);
+    clock.now += 2;
+    wakeUps[1]?.();
+    expect(seen).toEqual(["open", "half-open"]);
   });
 });

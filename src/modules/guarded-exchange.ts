@@ -15,7 +15,7 @@ export function guardExchange(exchange: Exchange, breaker: CircuitBreaker): Exch
 
 export function judgeModuleCall(outcome: CallOutcome<HttpAnswer>, signal: AbortSignal | undefined): BreakerVerdict {
   if (signal?.aborted === true) return "ignore";
-  if (outcome.ok) return outcome.value.status >= 500 || outcome.value.status === 429 ? "failure" : "success";
+  if (outcome.ok) return outcome.value.status >= 500 || outcome.value.status === 429 ? { failure: `the module server answered HTTP ${outcome.value.status}` } : "success";
   const code = errorCode(outcome.error);
   return code === "ENRICHD_MODULE_UNAVAILABLE" || code === "ENRICHD_MODULE_TIMEOUT" ? "failure" : "success";
 }

@@ -3,7 +3,7 @@
 // the daemon, which watches the folder, re-drives the spool at once, the requested entries first.
 // With no daemon running, the request waits for the next start, which re-drives the spool anyway.
 
-import { existsSync, watch, type FSWatcher } from "node:fs";
+import { existsSync, mkdirSync, watch, type FSWatcher } from "node:fs";
 import { readdir, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { isRecord } from "../json.js";
@@ -55,6 +55,8 @@ export async function takeRetryRequests(spoolDir: string): Promise<RetryRequest>
 export function watchRetryRequests(spoolDir: string, onRequest: () => void): () => void {
   let watcher: FSWatcher | undefined;
   try {
+    // The spool creates its folder asynchronously: it may not be there yet.
+    mkdirSync(spoolDir, { recursive: true, mode: 0o700 });
     watcher = watch(spoolDir, { persistent: false }, (_event, name) => {
       // A request appearing, not one the re-drive just took away.
       if (name === null || (String(name).endsWith(SUFFIX) && existsSync(join(spoolDir, String(name))))) onRequest();
