@@ -2,9 +2,9 @@
 // other 4xx is permanent. URLs may carry tokens, so logs show only the origin.
 
 import { request, type Dispatcher } from "undici";
-import { EnrichdError } from "../errors.js";
+import { EnrichdError, PermanentError } from "../errors.js";
 import type { Logger } from "../log.js";
-import { renderTemplate } from "./template.js";
+import { renderTemplate, renderUrlTemplate } from "./template.js";
 
 export interface WebhookSenderOptions {
   readonly logger: Logger;
@@ -30,11 +30,17 @@ export function createWebhookSender(options: WebhookSenderOptions): WebhookSende
   const timeoutMs = options.timeoutMs ?? 10_000;
   return {
     async post(url, body, { headers = {}, data, signal }) {
-      const target = renderTemplate(url, data);
+      const target = renderUrlTemplate(url, data);
       if (typeof target !== "string" || !/^https?:\/\//.test(target)) {
         throw new EnrichdError("ENRICHD_WEBHOOK_REJECTED", `webhook URL template did not render to an http(s) URL (origin ${safeOrigin(String(target))})`);
       }
-      const payload = JSON.stringify(renderTemplate(body, data));
+      let payload: string;
+      try {
+        payload = JSON.stringify(renderTemplate(body, data));
+      } catch (error) {
+        // A whole-value placeholder can carry a message's JSON nested deeper than JSON.stringify writes.
+        throw new PermanentError(`webhook body could not be written as JSON: ${(error as Error).message}`, { cause: error });
+      }
       if (options.dryRun) {
         options.logger.info({ webhook: safeOrigin(target), bytes: payload.length }, "dry-run: would post webhook");
         return;

@@ -2,7 +2,8 @@
 // narrowed before it leaves this file. Transport, timeouts, dry-run and error mapping live in http.ts.
 
 import type { CircuitBreaker } from "../circuit-breaker.js";
-import { isRecord } from "../json.js";
+import { EnrichdError } from "../errors.js";
+import { isRecord, wellFormed } from "../json.js";
 import { guardMispHttp } from "./guarded-http.js";
 import { createMispHttp, type MispHttpOptions } from "./http.js";
 import { isDuplicateUuid } from "./misp-errors.js";
@@ -14,7 +15,20 @@ export interface MispClientOptions extends MispHttpOptions {
   readonly breaker?: CircuitBreaker;
 }
 
-const seg = (value: string | number): string => encodeURIComponent(String(value));
+/**
+ * One path segment from an id or uuid: URL-encoded, so a value can never add a segment, a query or
+ * a fragment; a value that would be a `.` or `..` segment (which every URL parser resolves, encoded
+ * or not) is refused before any request.
+ */
+export function pathSegment(value: string | number): string {
+  const text = encodeURIComponent(wellFormed(String(value)));
+  if (text === "" || /^(\.|%2e){1,2}$/i.test(text)) {
+    throw new EnrichdError("ENRICHD_MESSAGE_INVALID", `${JSON.stringify(String(value))} is not a MISP id or uuid: as a path segment it would change the request's path`, { details: { value: String(value) } });
+  }
+  return text;
+}
+
+const seg = pathSegment;
 
 /** The attribute shape both objects/add and attributes/add take. */
 function attributeBody(a: AttributeToWrite, withRelation: boolean, withLocal: boolean): Record<string, unknown> {
