@@ -82,9 +82,39 @@ function seriesKey(name: string, labels: Readonly<Record<string, string | number
   return parts.length === 0 ? name : `${name}{${parts.join(",")}}`;
 }
 
+/**
+ * The series record prom-client keeps for `labels` (created by one ordinary `inc`/`set` first). The
+ * hot path (every frame counts twice) reuses it for frozen labels objects, as the hand-written
+ * metrics did with their keys: a WeakMap and a Map lookup instead of building the series key and
+ * validating the label names on every frame. prom-client never replaces a record but on reset(),
+ * which the daemon never calls.
+ */
+function recordOf(instrument: Instrument, labels: Labels): { value: number } | undefined {
+  return seriesOf(instrument).find((s) => sameLabels(s, labels)) as { value: number } | undefined;
+}
+
 export function createMetrics(): Metrics {
   const registry = new Registry();
   const entries = new Map<string, Entry>();
+  const records = new WeakMap<Labels, Map<string, { value: number }>>();
+
+  /** The cached series record of a frozen labels object, found after `first` created it. */
+  function cached(name: string, instrument: Instrument, labels: Labels, first: () => void): { value: number } | undefined {
+    if (!Object.isFrozen(labels)) {
+      first();
+      return undefined;
+    }
+    let byName = records.get(labels);
+    const hit = byName?.get(name);
+    if (hit) return hit;
+    first();
+    const record = recordOf(instrument, labels);
+    if (record) {
+      if (!byName) records.set(labels, (byName = new Map()));
+      byName.set(name, record);
+    }
+    return undefined;
+  }
   const hooks = new Set<() => void | Promise<void>>();
   let processMetrics = false;
 
@@ -106,13 +136,16 @@ export function createMetrics(): Metrics {
   return {
     inc(name, labels, by = 1) {
       const { instrument } = entry(name, "counter", labels);
-      if (labels) (instrument as Counter).inc(labels, by);
-      else (instrument as Counter).inc(by);
+      if (!labels) return void (instrument as Counter).inc(by);
+      const record = cached(name, instrument, labels, () => (instrument as Counter).inc(labels, by));
+      if (record && by >= 0 && Number.isFinite(by)) record.value += by;
+      else if (record) (instrument as Counter).inc(labels, by); // let prom-client refuse it
     },
     set(name, value, labels) {
       const { instrument } = entry(name, "gauge", labels);
-      if (labels) (instrument as Gauge).set(labels, value);
-      else (instrument as Gauge).set(value);
+      if (!labels) return void (instrument as Gauge).set(value);
+      const record = cached(name, instrument, labels, () => (instrument as Gauge).set(labels, value));
+      if (record) record.value = value;
     },
     observe(name, seconds, labels) {
       const { instrument } = entry(name, "histogram", labels);
