@@ -21,18 +21,29 @@ async function publishUntil(peers: Peers, value: string, heard: () => boolean): 
   );
 }
 
+/** The built daemon on the stand-ins with this config file, once it reads the bus. */
+async function startWith(yaml: string): Promise<{ peers: Peers; dir: string; path: string; cli: CliProcess }> {
+  const peers = await startPeers();
+  pumpHeartbeats(peers.publisher);
+  const dir = tempDir();
+  const path = writeConfig(dir, yaml);
+  const cli = startCli(["run", "--config", path], peers.env);
+  await waitForLine(cli, /"msg":"bus subscribed"/);
+  return { peers, dir, path, cli };
+}
+
+async function stopsCleanly(cli: CliProcess): Promise<void> {
+  cli.child.kill("SIGTERM");
+  expect(await cli.exited).toBe(0);
+}
+
 async function reloaded(cli: CliProcess, count: number): Promise<void> {
   await vi.waitFor(() => expect(msgs(cli, "configuration reloaded").length + jsonLines(cli.stdout()).filter((l) => String(l.msg).startsWith("configuration reload refused")).length).toBe(count), { timeout: 15_000, interval: 20 });
 }
 
 describe("misp-enrichd run on SIGHUP", () => {
   it("applies a good configuration: a new log level and new subscriber options take effect", async () => {
-    const peers = await startPeers();
-    pumpHeartbeats(peers.publisher);
-    const dir = tempDir();
-    const path = writeConfig(dir, "log:\n  level: info\n");
-    const cli = startCli(["run", "--config", path], peers.env);
-    await waitForLine(cli, /"msg":"bus subscribed"/);
+    const { peers, dir, cli } = await startWith("log:\n  level: info\n");
     expect(msgs(cli, "misp heartbeat")).toEqual([]);
 
     writeConfig(dir, "log:\n  level: debug\nsubscribers:\n  settings:\n    geolocation:\n      options:\n        types: [ip-src]\n");
@@ -44,17 +55,11 @@ describe("misp-enrichd run on SIGHUP", () => {
     await publishUntil(peers, "8.8.8.8", () => msgs(cli, "no subscriber wants this message").length > 0);
     expect(peers.misp.state.objects).toHaveLength(0);
     expect(cli.child.exitCode).toBe(null);
-    cli.child.kill("SIGTERM");
-    expect(await cli.exited).toBe(0);
+    await stopsCleanly(cli);
   });
 
   it("refuses a bad configuration in one error line and keeps running the old one", async () => {
-    const peers = await startPeers();
-    pumpHeartbeats(peers.publisher);
-    const dir = tempDir();
-    const path = writeConfig(dir, "log:\n  level: info\n");
-    const cli = startCli(["run", "--config", path], peers.env);
-    await waitForLine(cli, /"msg":"bus subscribed"/);
+    const { peers, dir, cli } = await startWith("log:\n  level: info\n");
 
     writeConfig(dir, "pipeline:\n  concurrency: none\nsubscribers:\n  settings:\n    geolocation:\n      options:\n        mdule: geoip_city\n");
     cli.child.kill("SIGHUP");
@@ -74,18 +79,12 @@ describe("misp-enrichd run on SIGHUP", () => {
     expect(msgs(cli, "misp-enrichd starting")).toHaveLength(1);
     // Still the first daemon, enriching as before.
     await publishUntil(peers, "8.8.8.8", () => peers.misp.state.objects.length === 1);
-    cli.child.kill("SIGTERM");
-    expect(await cli.exited).toBe(0);
+    await stopsCleanly(cli);
   });
 
   it("finishes work in flight at the swap: what the old daemon could not finish, the new one writes", async () => {
-    const peers = await startPeers();
-    pumpHeartbeats(peers.publisher);
-    const dir = tempDir();
     const yaml = "misp:\n  timeoutMs: 60000\npipeline:\n  drainTimeoutMs: 300\nbackfill:\n  enabled: false\n";
-    const path = writeConfig(dir, yaml);
-    const cli = startCli(["run", "--config", path], peers.env);
-    await waitForLine(cli, /"msg":"bus subscribed"/);
+    const { peers, path, cli } = await startWith(yaml);
     // MISP takes the object write and never answers it: the enrichment is in flight.
     peers.misp.failNext(1, "hang", "/objects/add/");
     await publishUntil(peers, "8.8.8.8", () => peers.misp.calls.some((c) => c.path.startsWith("/objects/add/")));
@@ -100,7 +99,6 @@ describe("misp-enrichd run on SIGHUP", () => {
     expect(msgs(cli, "handler failed; work kept in the spool for a later retry")).toEqual([
       expect.objectContaining({ value: "8.8.8.8", err: "the daemon stopped before the handler finished (pipeline.drainTimeoutMs 300 ms)" }),
     ]);
-    cli.child.kill("SIGTERM");
-    expect(await cli.exited).toBe(0);
+    await stopsCleanly(cli);
   });
 });
