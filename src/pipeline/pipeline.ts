@@ -75,7 +75,8 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     maxPending: settings.maxPending,
     onSize: (size) => metrics.set("misp_enrichd_in_flight", size),
   });
-  const spool = createSpool({ dir: join(options.stateDir, "spool"), ...options.bounds?.spool, logger: log, metrics });
+  // Work a full spool held is parked once there is room again: re-driven at once, not a period later.
+  const spool = createSpool({ dir: join(options.stateDir, "spool"), ...options.bounds?.spool, logger: log, metrics, onHeldWorkParked: () => redriveSoon() });
   const deadLetters = createDeadLetterBox({ dir: join(options.stateDir, "dead-letters"), ...options.bounds?.deadLetters, logger: log, metrics });
   const shutdown = new AbortController();
   // Every running handler listens for shutdown (its signal and its retry sleep): allow as many.

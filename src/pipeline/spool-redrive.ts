@@ -1,8 +1,7 @@
 // The spool re-drive: each spooled entry's frame decoded again and handed to the handler it failed
 // in, that handler only. An entry leaves the spool once its handler succeeded or failed for good;
 // one that fails again, or whose route no longer exists, stays for the next re-drive. One pass runs
-// at a time (a call during a pass runs one more pass after it, and so does work spooled during a
-// pass that cleared something: the peer is back); entries an operator asked for
+// at a time (a call during a pass runs one more pass after it); entries an operator asked for
 // (`misp-enrichd spool retry`) go first; and a pass stops while a peer's circuit breaker refuses
 // calls, so parked work waits for the breaker instead of failing again at once.
 
@@ -62,11 +61,11 @@ export function createSpoolRedrive(options: SpoolRedriveOptions): () => Promise<
     return true;
   }
 
-  /** One walk over the entries there were at its start; resolves to those it cleared and those it saw. */
-  async function pass(): Promise<{ cleared: number; seen: ReadonlySet<string> }> {
+  /** One walk over the entries there were at its start; resolves to how many it cleared. */
+  async function pass(): Promise<number> {
     const { ids: first } = await takeRetryRequests(spool.dir);
     await spool.refresh();
-    if (blocked()) return { cleared: 0, seen: new Set() };
+    if (blocked()) return 0;
     const entries = await spool.list();
     const rank = new Map(first.map((id, i) => [id, i]));
     const ordered = [...entries].sort((a, b) => (rank.get(a.id) ?? Infinity) - (rank.get(b.id) ?? Infinity));
@@ -76,12 +75,7 @@ export function createSpoolRedrive(options: SpoolRedriveOptions): () => Promise<
       if (await redriveOne(entry)) cleared++;
     }
     if (cleared > 0) log.info({ cleared, remaining: spool.usage().entries }, "spool re-driven");
-    return { cleared, seen: new Set(entries.map((e) => e.id)) };
-  }
-
-  /** Work spooled during a pass that cleared something (the peer is back): worth another pass now. */
-  async function newSince(seen: ReadonlySet<string>): Promise<boolean> {
-    return (await spool.list()).some((e) => !seen.has(e.id));
+    return cleared;
   }
 
   return function redrive(): Promise<number> {
@@ -91,13 +85,10 @@ export function createSpoolRedrive(options: SpoolRedriveOptions): () => Promise<
     }
     running = (async () => {
       let cleared = 0;
-      let more = true;
-      while (more && !signal.aborted) {
+      do {
         again = false;
-        const done = await pass();
-        cleared += done.cleared;
-        more = again || (done.cleared > 0 && (await newSince(done.seen)));
-      }
+        cleared += await pass();
+      } while (again && !signal.aborted);
       return cleared;
     })().finally(() => {
       running = undefined;

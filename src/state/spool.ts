@@ -29,6 +29,11 @@ export interface SpoolOptions extends Partial<SpoolLimits> {
   readonly metrics?: Metrics;
   /** How often a `put` waiting for room counts the folder again (an operator may have dropped entries). */
   readonly roomCheckMs?: number;
+  /**
+   * Called after a `put` that had to wait for room wrote its entry: room was made (by a re-drive
+   * whose peer is back, or an operator), so the work held meanwhile is worth re-driving now.
+   */
+  readonly onHeldWorkParked?: () => void;
 }
 
 export interface SpoolUsage extends FolderUsage {
@@ -103,12 +108,14 @@ export function createSpool(options: SpoolOptions): Spool {
     dir: options.dir,
     async put(partial, { signal } = {}) {
       await counted;
+      let held = false;
       const entry: SpoolEntry = { ...partial, id: newEntryId(), spooledAt: new Date().toISOString() };
       const size = Buffer.byteLength(JSON.stringify(entry));
       if (size > maxBytes) {
         throw new EnrichdError("ENRICHD_SPOOL_FULL", `a spool entry of ${size} bytes can never fit state.spool.maxBytes (${maxBytes})`, { details: { size, maxBytes } });
       }
       if (!fits(size)) {
+        held = true;
         waiting++;
         try {
           while (!fits(size)) {
@@ -137,6 +144,7 @@ export function createSpool(options: SpoolOptions): Spool {
       } finally {
         writing = { entries: writing.entries - 1, bytes: writing.bytes - size };
       }
+      if (held) options.onHeldWorkParked?.();
       return entry;
     },
     list: () => folder.list(),

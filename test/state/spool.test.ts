@@ -45,11 +45,12 @@ describe("spool", () => {
     expect(spool.usage()).toEqual({ entries: 1, bytes: one, full: false });
   });
 
-  it("when full, holds a new entry until the re-drive removes one, with one log line and the full gauge", async () => {
+  it("when full, holds a new entry until the re-drive removes one, with one log line and the full gauge, and says when it parked it", async () => {
     const dir = join(stateDir(), "spool");
     const logs = captureLogs();
     const metrics = createMetrics();
-    const spool = createSpool({ dir, maxEntries: 2, logger: logs.logger, metrics, roomCheckMs: 3_600_000 });
+    let heldParked = 0;
+    const spool = createSpool({ dir, maxEntries: 2, logger: logs.logger, metrics, roomCheckMs: 3_600_000, onHeldWorkParked: () => heldParked++ });
     const first = await spool.put(work());
     await spool.put(work());
     let stored = false;
@@ -66,6 +67,8 @@ describe("spool", () => {
     expect((await third).subscriber).toBe("onion-lookup");
     expect(readdirSync(dir).filter((n) => n.endsWith(".json"))).toHaveLength(2);
     expect(stored).toBe(true);
+    // The held work is parked now: the pipeline re-drives at once rather than a period later.
+    expect(heldParked).toBe(1);
     stop.abort();
     expect(errorCode(await fourth)).toBe("ENRICHD_SPOOL_FULL");
   });
