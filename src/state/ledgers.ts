@@ -40,6 +40,7 @@ export function openLedgers(config: Config, writer: LedgerWriter = "daemon"): Le
   const open = (name: keyof typeof LEDGER_FILES, ttlSeconds: number): PersistentSet =>
     createPersistentSet({
       ttlSeconds,
+      maxEntries: config.state.ledgerMaxEntries,
       // A dry run writes nothing, and still knows what both writers recorded.
       ...(config.dryRun
         ? { peers: [join(config.state.dir, fileOf(name, "daemon")), join(config.state.dir, fileOf(name, "manual"))] }
