@@ -14,6 +14,7 @@ const KAFKA = [
   "test/bus/kafka.test.ts",
   "test/bus/kafka-blocked.test.ts",
   "test/bus/kafka-restart.test.ts",
+  "test/bus/kafka-lag.test.ts",
   "test/cli/kafka.test.ts",
   "test/e2e/kafka.test.ts",
   "test/e2e/kafka-crash.test.ts",

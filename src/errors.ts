@@ -23,6 +23,8 @@ export const ERROR_CODES = {
   ENRICHD_WEBHOOK_REJECTED: { retriable: false, summary: "a webhook target answered a 4xx other than 429" },
   ENRICHD_HANDLER_FAILED: { retriable: false, summary: "a subscriber handler threw an error that carries no code" },
   ENRICHD_BUS_FAILED: { retriable: true, summary: "the bus connection failed" },
+  ENRICHD_CIRCUIT_OPEN: { retriable: true, summary: "a peer's circuit breaker was open: the call was not made and the work waits in the spool" },
+  ENRICHD_SPOOL_FULL: { retriable: true, summary: "the spool was at state.spool.maxEntries or maxBytes when the daemon stopped: the work went to the dead letters instead" },
   ENRICHD_STATE_FAILED: { retriable: false, summary: "the state directory could not be read or written" },
 } as const satisfies Record<string, { retriable: boolean; summary: string }>;
 

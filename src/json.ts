@@ -22,3 +22,13 @@ export function describeValue(value: unknown): string {
   if (typeof value === "number" || typeof value === "boolean") return `a ${typeof value} ${String(value)}`;
   return describeKind(value);
 }
+
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+/**
+ * The string with each lone surrogate (JSON may carry one, `"\udc00"`) replaced by U+FFFD, as
+ * String.prototype.toWellFormed does: encodeURIComponent throws on a lone surrogate.
+ */
+export function wellFormed(text: string): string {
+  return text.replace(LONE_SURROGATE, "\ufffd");
+}

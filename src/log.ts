@@ -34,25 +34,36 @@ export const REDACT_PATHS = [
   "moduleConfig",
 ];
 
+/** Longest first, so a secret that contains another is scrubbed whole; too short to scrub safely: left out. */
+function scrubList(secrets: readonly string[] | undefined): readonly string[] {
+  return [...new Set(secrets ?? [])].filter((s) => s.length >= 4).sort((a, b) => b.length - a.length);
+}
+
+const scrubbers = new WeakMap<Logger, { list: readonly string[] }>();
+
 export function createLogger(options: LoggerOptions = {}): Logger {
-  // Longest first, so a secret that contains another is scrubbed whole.
-  const secrets = [...new Set(options.secrets ?? [])].filter((s) => s.length >= 4).sort((a, b) => b.length - a.length);
-  return pino(
+  const scrubber = { list: scrubList(options.secrets) };
+  const logger = pino(
     {
       level: options.level ?? "info",
       base: options.base ?? { name: "misp-enrichd" },
       timestamp: pino.stdTimeFunctions.isoTime,
       redact: { paths: REDACT_PATHS, censor: REDACTED },
       formatters: { level: (label) => ({ level: label }) },
-      hooks:
-        secrets.length === 0
-          ? {}
-          : {
-              streamWrite: (line: string): string => scrubSecrets(line, secrets),
-            },
+      hooks: {
+        streamWrite: (line: string): string => (scrubber.list.length === 0 ? line : scrubSecrets(line, scrubber.list)),
+      },
     },
     options.destination ?? pino.destination({ dest: 1, sync: false }),
   );
+  scrubbers.set(logger, scrubber);
+  return logger;
+}
+
+/** Replaces the secret values a root logger scrubs (a reloaded config may bring a new key). */
+export function setLoggerSecrets(logger: Logger, secrets: readonly string[]): void {
+  const scrubber = scrubbers.get(logger);
+  if (scrubber) scrubber.list = scrubList(secrets);
 }
 
 export function scrubSecrets(line: string, secrets: readonly string[]): string {

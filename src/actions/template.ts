@@ -9,6 +9,7 @@
 // A value template (a YAML mapping body) is a JSON value whose string leaves are "text" templates; a
 // leaf that is nothing but `{{ expression }}` keeps the expression's type (a number, true, a list).
 
+import { wellFormed } from "../json.js";
 import { compileParsed, defineEscape, endsWithFilter, parseTemplate, soleExpression, TemplateSyntaxError, type ParsedTemplate } from "./template-engine.js";
 
 export { TemplateSyntaxError } from "./template-engine.js";
@@ -39,9 +40,12 @@ export class TemplateRenderError extends Error {
   }
 }
 
-/** How a value reads as text: nothing for null/undefined, JSON for objects and lists. */
+/**
+ * How a value reads as text: nothing for null/undefined, JSON for objects and lists. Nothing for a
+ * function either: a lookup of an inherited method (`{{ Event.toString }}`) finds JavaScript, not data.
+ */
 export function asText(value: unknown): string {
-  if (value === undefined || value === null) return "";
+  if (value === undefined || value === null || typeof value === "function") return "";
   return typeof value === "object" ? JSON.stringify(value) : String(value);
 }
 
@@ -51,7 +55,8 @@ defineEscape("__url", (value) => {
   const text = asText(value);
   // WHATWG URL parsing resolves "." and ".." segments (also percent-encoded): a value may not move the path.
   if (text === "." || text === "..") throw new TemplateRenderError(`the value ${JSON.stringify(text)} cannot be placed in a URL`);
-  return encodeURIComponent(text);
+  // A lone surrogate (JSON may carry one) would make encodeURIComponent throw: U+FFFD instead.
+  return encodeURIComponent(wellFormed(text));
 });
 defineEscape("__header", (value) => {
   const text = asText(value);

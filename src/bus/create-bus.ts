@@ -39,6 +39,7 @@ export function createBus(config: Config, options: CreateBusOptions): Bus {
       heartbeatIntervalMs: kafka.heartbeatIntervalMs,
       drainTimeoutMs: config.pipeline.drainTimeoutMs,
       logger,
+      metrics,
     });
   }
   const zmq = config.bus.zmq;

@@ -6,6 +6,7 @@ import kafkajs, { logLevel, type KafkaConfig, type LogEntry, type RetryOptions, 
 import type { MessageKind } from "../decode/types.js";
 import { EnrichdError } from "../errors.js";
 import type { Logger } from "../log.js";
+import type { Metrics } from "../metrics/metrics.js";
 
 export { DEFAULT_KAFKA_TOPICS } from "../decode/topic.js";
 
@@ -42,10 +43,13 @@ export interface KafkaBusOptions {
   readonly topicRetryMs?: number;
   /** Longest a fetch waits on the broker for data; also bounds how late a resumed partition is read. Default 1000. */
   readonly maxWaitTimeMs?: number;
+  /** How often the consumer lag is measured (kafka-lag.ts), when `metrics` is given. */
+  readonly lagIntervalMs?: number;
   readonly logger: Logger;
+  readonly metrics?: Metrics;
 }
 
-export type ResolvedKafkaBusOptions = Required<Omit<KafkaBusOptions, "ssl" | "sasl">> & Pick<KafkaBusOptions, "ssl" | "sasl">;
+export type ResolvedKafkaBusOptions = Required<Omit<KafkaBusOptions, "ssl" | "sasl" | "metrics">> & Pick<KafkaBusOptions, "ssl" | "sasl" | "metrics">;
 
 export function resolveKafkaBusOptions(options: KafkaBusOptions): ResolvedKafkaBusOptions {
   const resolved: ResolvedKafkaBusOptions = {
@@ -58,6 +62,7 @@ export function resolveKafkaBusOptions(options: KafkaBusOptions): ResolvedKafkaB
     retryMaxMs: options.retryMaxMs ?? 30_000,
     topicRetryMs: options.topicRetryMs ?? 30_000,
     maxWaitTimeMs: options.maxWaitTimeMs ?? 1_000,
+    lagIntervalMs: options.lagIntervalMs ?? 30_000,
   };
   const problems: string[] = [];
   if (resolved.brokers.length === 0) problems.push("brokers: at least one host:port is required");

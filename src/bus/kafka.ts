@@ -12,6 +12,7 @@ import type { Bus, BusStatus, FrameSink } from "./types.js";
 import { createKafkaCommitter } from "./kafka-commit.js";
 import { describeKafka, isPermanentKafkaError, kafkaRetry, resolveKafkaBusOptions, toKafkaConfig, type KafkaBusOptions } from "./kafka-config.js";
 import { createKafkaIntake } from "./kafka-intake.js";
+import { watchKafkaLag, type KafkaLagWatch } from "./kafka-lag.js";
 import { createOffsetTracker } from "./kafka-offsets.js";
 import { deferred, settlesWithin, withTimeout, type Deferred } from "./kafka-time.js";
 
@@ -49,6 +50,7 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
   let started = false;
   let fatal: EnrichdError | undefined;
   let closed: Promise<void> | undefined;
+  let lag: KafkaLagWatch | undefined;
 
   const fail = (error: EnrichdError): void => {
     if (fatal !== undefined) return;
@@ -196,6 +198,10 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
     if (signal.aborted) onAbort();
     try {
       const wanted = [...new Set([...kinds].flatMap((kind) => opts.topics[kind] ?? []))];
+      if (opts.metrics) {
+        const read = Object.fromEntries([...kinds].flatMap((kind) => (opts.topics[kind] ? [[kind, opts.topics[kind]]] : [])));
+        lag = watchKafkaLag({ kafka, groupId: opts.groupId, topics: read, metrics: opts.metrics, log, intervalMs: opts.lagIntervalMs });
+      }
       const unmapped = [...kinds].filter((kind) => opts.topics[kind] === undefined);
       if (unmapped.length > 0) log.info({ kinds: unmapped }, "no kafka topic configured for these kinds");
       if (wanted.length === 0) log.warn("no kafka topic to read; the bus stays idle");
@@ -216,6 +222,7 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
       await starting?.catch(() => undefined);
       if (consumer !== undefined) await drainAndStop(consumer);
       committer.stopRetrying();
+      await lag?.stop();
       log.info({ inFlight: tracker.totalInFlight() }, "kafka bus closed");
     })();
     return closed;

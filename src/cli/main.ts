@@ -8,6 +8,7 @@ import { enrichCommand } from "./enrich.js";
 import { modulesCommand } from "./modules.js";
 import { replayCommand } from "./replay.js";
 import { runCommand } from "./run.js";
+import { spoolDropCommand, spoolListCommand, spoolPurgeCommand, spoolRetryCommand, spoolShowCommand } from "./spool.js";
 import { tailCommand } from "./tail.js";
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
@@ -60,6 +61,27 @@ export function buildProgram(): Command {
     .option("--rule <name>", "only this rule or subscriber; repeatable", collect)
     .option("--dry-run", "read MISP but write nothing: print the REST calls instead (state kept in a throwaway folder)")
     .action((opts) => enrichCommand(opts));
+
+  const spool = program.command("spool").description("look into the spool and the dead letters; retry, drop or purge their entries (beside a running daemon too)");
+  const stateDirOption = (cmd: Command): Command => common(cmd).option("--state-dir <dir>", "the daemon's state folder (default: state.dir)");
+  stateDirOption(spool.command("list").description("one line per entry: id, age, subscriber, reason, the input it is about"))
+    .option("--dead", "the dead letters instead of the spool")
+    .option("--json", "print the entries as JSON")
+    .action((opts) => spoolListCommand(opts));
+  stateDirOption(spool.command("show").description("the whole entry, its payload decoded").argument("<id>"))
+    .option("--dead", "a dead letter")
+    .action((id: string, opts) => spoolShowCommand(id, opts));
+  stateDirOption(spool.command("retry").description("have the daemon re-drive an entry (or --all) now; with --dead, move dead letters back into the spool first").argument("[id]"))
+    .option("--all", "every entry")
+    .option("--dead", "a dead letter (or all of them): after fixing what made it fail")
+    .option("--wait <seconds>", "how long to wait for the running daemon to take the request", "5")
+    .action((id: string | undefined, opts) => spoolRetryCommand(id, opts));
+  stateDirOption(spool.command("drop").description("remove one entry for good").argument("<id>"))
+    .option("--dead", "a dead letter")
+    .action((id: string, opts) => spoolDropCommand(id, opts));
+  stateDirOption(spool.command("purge").description("remove every dead letter (requires --dead)"))
+    .option("--dead", "the dead letters")
+    .action((opts) => spoolPurgeCommand(opts));
 
   return program;
 }

@@ -5,6 +5,7 @@
 import { readFileSync } from "node:fs";
 import { parse as parseYaml } from "yaml";
 import { EnrichdError } from "../errors.js";
+import { exposedSecretsProblem } from "./file-mode.js";
 import { describeIssue, isSecretKey } from "./problems.js";
 import { configSchema, ENV_OVERRIDES, type Config } from "./schema.js";
 
@@ -79,6 +80,8 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   const env = options.env ?? process.env;
   const path = options.path ?? DEFAULT_CONFIG_PATH;
   const doc = readYaml(path, options.path !== undefined);
+  // Judged on the file alone, before the environment adds its secrets to the document.
+  const exposed = exposedSecretsProblem(path, doc);
   applyEnv(doc, env);
   for (const [key, value] of Object.entries(options.overrides ?? {})) setPath(doc, key, value);
 
@@ -91,6 +94,9 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     for (const extra of keyMissing) if (!problems.some((p) => p.startsWith("misp.key "))) problems.push(extra);
     throw invalid(problems.join("; "), { problems });
   }
+
+  // Reported once the config is otherwise valid, so that a file's problems come first.
+  if (exposed) throw invalid(exposed, { path });
 
   const config = parsed.data;
   let key = config.misp.key;

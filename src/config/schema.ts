@@ -129,6 +129,28 @@ const ruleSchema = z
   })
   .strict();
 
+const breakerSchema = z
+  .object({
+    failureThreshold: positiveInt.default(5),
+    openMs: positiveInt.default(30_000),
+    halfOpenProbes: positiveInt.default(1),
+  })
+  .strict();
+
+const bounds = (maxEntries: number, maxBytes: number) =>
+  z.object({ maxEntries: positiveInt.default(maxEntries), maxBytes: positiveInt.default(maxBytes) }).strict().default({ maxEntries, maxBytes });
+
+const MIB = 1024 * 1024;
+
+const stateSchema = z
+  .object({
+    dir: z.string().min(1).default("/var/lib/misp-enrichd"),
+    spool: bounds(100_000, 512 * MIB),
+    deadLetters: bounds(10_000, 128 * MIB),
+    ledgerMaxEntries: positiveInt.default(1_000_000),
+  })
+  .strict();
+
 const subscriberEntry = z
   .object({
     enabled: z.boolean().default(true),
@@ -152,10 +174,8 @@ export const configSchema = z
       })
       .strict()
       .default({ paths: [], settings: {} }),
-    state: z
-      .object({ dir: z.string().min(1).default("/var/lib/misp-enrichd") })
-      .strict()
-      .default({ dir: "/var/lib/misp-enrichd" }),
+    breaker: breakerSchema.default(breakerSchema.parse({})),
+    state: stateSchema.default(stateSchema.parse({})),
     log: z
       .object({ level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info") })
       .strict()

@@ -1,104 +1,195 @@
-// Counters and gauges, named by string where the thing happens; a Map update each (a frozen labels
-// object has its key built once). Rendered as Prometheus text by the optional /metrics listener and
-// read back by `replay`'s summary.
+// The daemon's metrics, kept by prom-client in a registry of their own (one per `createMetrics`,
+// never prom-client's global one, so two daemons in one process never share a series). Callers name
+// a metric where the thing happens (`metrics.inc("misp_enrichd_frames_total", labels)`); the
+// catalogue gives its type, help and label names. The /metrics listener renders the registry, and
+// `replay`'s summary, the bench and the tests read values back with `get` and `total`.
+
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import { DEFAULT_METRICS_PREFIX, METRIC_CATALOGUE, type MetricSpec, type MetricType } from "./catalogue.js";
 
 export type Labels = Readonly<Record<string, string>>;
 
 export interface Metrics {
   inc(name: string, labels?: Labels, by?: number): void;
   set(name: string, value: number, labels?: Labels): void;
-  /** Current value, 0 when never touched. */
+  /** Records one observation of a histogram, in seconds. */
+  observe(name: string, seconds: number, labels?: Labels): void;
+  /** Current value, 0 when never touched; for a histogram, how many observations it holds. */
   get(name: string, labels?: Labels): number;
   /** Sum over every label set of a metric. */
   total(name: string): number;
+  /** Every series as `name{label="value",…}` → value (histograms as `name_count` and `name_sum`). */
   snapshot(): Readonly<Record<string, number>>;
-  renderPrometheus(): string;
+  /** The Prometheus text exposition of every metric, after the collect hooks ran. */
+  renderPrometheus(): Promise<string>;
+  readonly contentType: string;
+  /**
+   * Runs `hook` before each rendering, for gauges computed at scrape time (bus silence, breaker
+   * state). Returns the function that removes it (a reloaded daemon removes the old one's hooks).
+   */
+  onCollect(hook: () => void | Promise<void>): () => void;
+  /** Adds prom-client's process and Node.js metrics (CPU, memory, event-loop lag, GC, handles). Once; `run` only. */
+  collectProcessMetrics(): void;
 }
 
-const HELP: Readonly<Record<string, string>> = {
-  misp_enrichd_frames_total: "Bus frames received, by transport and kind (unknown for unknown topics).",
-  misp_enrichd_frames_dropped_total: "Frames dropped before parsing, by reason (unwanted topic, too large).",
-  misp_enrichd_decode_errors_total: "Frames that failed to decode, by error code.",
-  misp_enrichd_messages_total: "Decoded messages, by kind.",
-  misp_enrichd_handler_runs_total: "Handler runs, by subscriber and outcome (done, skipped, duplicate, revoked, spooled, dead-lettered, retry-later).",
-  misp_enrichd_echoes_total: "Messages recognised as echoes of the daemon's own writes.",
-  misp_enrichd_rule_actions_total: "Rule actions run, by rule, action and outcome (done, skipped).",
-  misp_enrichd_schedule_runs_total: "Scheduled rule runs, by rule.",
-  misp_enrichd_chain_cut_total: "Echoes of the daemon's own writes dropped at pipeline.maxChainDepth, by the subscriber or rule that wrote.",
-  misp_enrichd_module_queries_total: "misp-modules queries, by module and outcome.",
-  misp_enrichd_misp_requests_total: "MISP REST requests, by endpoint and outcome.",
-  misp_enrichd_objects_written_total: "Objects created in MISP (outcome created) or found already there (exists).",
-  misp_enrichd_retries_total: "Handler retries after a retriable error.",
-  misp_enrichd_spool_entries: "Entries waiting in the on-disk retry spool.",
-  misp_enrichd_in_flight: "Handler runs accepted by the pipeline (running or queued) and not yet done.",
-  misp_enrichd_bus_silence_warnings_total: "Times the bus was silent for longer than bus.zmq.silenceWarnMs.",
-  misp_enrichd_backfill_runs_total: "Gap backfill runs, by trigger.",
-  misp_enrichd_backfill_attributes_total: "Attributes fed to the pipeline by gap backfill.",
-};
-
-// Hot-path callers reuse one frozen labels object per label set: its keys are built once.
-const keyCache = new WeakMap<Labels, Map<string, string>>();
-
-function key(name: string, labels?: Labels): string {
-  if (!labels) return name;
-  if (!Object.isFrozen(labels)) return buildKey(name, labels);
-  let byName = keyCache.get(labels);
-  const cached = byName?.get(name);
-  if (cached !== undefined) return cached;
-  const built = buildKey(name, labels);
-  if (!byName) keyCache.set(labels, (byName = new Map()));
-  byName.set(name, built);
-  return built;
+/** What prom-client keeps per series; read directly so that `get` stays synchronous. */
+interface SeriesValue {
+  readonly labels: Readonly<Record<string, string | number>>;
+  readonly value?: number;
+  readonly count?: number;
+  readonly sum?: number;
 }
 
-function buildKey(name: string, labels: Labels): string {
+type Instrument = Counter | Gauge | Histogram;
+
+interface Entry {
+  readonly type: MetricType;
+  readonly instrument: Instrument;
+}
+
+/** A metric another part of the code uses before the catalogue names it: typed by its first use. */
+function specFor(name: string, type: MetricType, labels: Labels | undefined): MetricSpec {
+  const known = (METRIC_CATALOGUE as Readonly<Record<string, MetricSpec>>)[name];
+  if (known) return known;
+  return { type, help: `${name} (not in the metrics catalogue yet)`, labels: Object.keys(labels ?? {}) };
+}
+
+function seriesOf(instrument: Instrument): readonly SeriesValue[] {
+  // prom-client 15 keeps one record per label set in `hashMap`; test/metrics/metrics.test.ts pins it.
+  return Object.values((instrument as unknown as { hashMap: Record<string, SeriesValue> }).hashMap);
+}
+
+function sameLabels(series: SeriesValue, labels: Labels | undefined): boolean {
+  const want = labels ?? {};
+  const have = series.labels;
+  const keys = Object.keys(want);
+  if (keys.length !== Object.keys(have).length) return false;
+  return keys.every((k) => String(have[k]) === want[k]);
+}
+
+function seriesValue(type: MetricType, series: SeriesValue): number {
+  return type === "histogram" ? (series.count ?? 0) : (series.value ?? 0);
+}
+
+function escapeLabel(value: string | number): string {
+  return String(value).replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n");
+}
+
+function seriesKey(name: string, labels: Readonly<Record<string, string | number>>): string {
   const parts = Object.keys(labels)
     .sort()
-    .map((k) => `${k}="${String(labels[k]).replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n")}"`);
+    .map((k) => `${k}="${escapeLabel(labels[k] as string | number)}"`);
   return parts.length === 0 ? name : `${name}{${parts.join(",")}}`;
 }
 
-export function createMetrics(): Metrics {
-  const values = new Map<string, number>();
-  const byName = new Map<string, Set<string>>();
+/**
+ * The series record prom-client keeps for `labels` (created by one ordinary `inc`/`set` first). The
+ * hot path (every frame counts twice) reuses it for frozen labels objects, as the hand-written
+ * metrics did with their keys: a WeakMap and a Map lookup instead of building the series key and
+ * validating the label names on every frame. prom-client never replaces a record but on reset(),
+ * which the daemon never calls.
+ */
+function recordOf(instrument: Instrument, labels: Labels): { value: number } | undefined {
+  return seriesOf(instrument).find((s) => sameLabels(s, labels)) as { value: number } | undefined;
+}
 
-  function touch(name: string, k: string): void {
-    let set = byName.get(name);
-    if (!set) byName.set(name, (set = new Set()));
-    set.add(k);
+export function createMetrics(): Metrics {
+  const registry = new Registry();
+  const entries = new Map<string, Entry>();
+  const records = new WeakMap<Labels, Map<string, { value: number }>>();
+
+  /** The cached series record of a frozen labels object, found after `first` created it. */
+  function cached(name: string, instrument: Instrument, labels: Labels, first: () => void): { value: number } | undefined {
+    if (!Object.isFrozen(labels)) {
+      first();
+      return undefined;
+    }
+    let byName = records.get(labels);
+    const hit = byName?.get(name);
+    if (hit) return hit;
+    first();
+    const record = recordOf(instrument, labels);
+    if (record) {
+      if (!byName) records.set(labels, (byName = new Map()));
+      byName.set(name, record);
+    }
+    return undefined;
   }
+  const hooks = new Set<() => void | Promise<void>>();
+  let processMetrics = false;
+
+  function entry(name: string, type: MetricType, labels: Labels | undefined): Entry {
+    const found = entries.get(name);
+    if (found) return found;
+    const spec = specFor(name, type, labels);
+    const config = { name, help: spec.help, labelNames: [...spec.labels], registers: [registry] };
+    const instrument =
+      spec.type === "counter" ? new Counter(config) : spec.type === "gauge" ? new Gauge(config) : new Histogram({ ...config, buckets: [...(spec.buckets ?? [])] });
+    const created = { type: spec.type, instrument };
+    entries.set(name, created);
+    return created;
+  }
+
+  // Every catalogued metric exists from the start: a scrape shows the whole set, zeros included.
+  for (const [name, spec] of Object.entries(METRIC_CATALOGUE) as [string, MetricSpec][]) entry(name, spec.type, undefined);
 
   return {
     inc(name, labels, by = 1) {
-      const k = key(name, labels);
-      values.set(k, (values.get(k) ?? 0) + by);
-      touch(name, k);
+      const { instrument } = entry(name, "counter", labels);
+      if (!labels) return void (instrument as Counter).inc(by);
+      const record = cached(name, instrument, labels, () => (instrument as Counter).inc(labels, by));
+      if (record && by >= 0 && Number.isFinite(by)) record.value += by;
+      else if (record) (instrument as Counter).inc(labels, by); // let prom-client refuse it
     },
     set(name, value, labels) {
-      const k = key(name, labels);
-      values.set(k, value);
-      touch(name, k);
+      const { instrument } = entry(name, "gauge", labels);
+      if (!labels) return void (instrument as Gauge).set(value);
+      const record = cached(name, instrument, labels, () => (instrument as Gauge).set(labels, value));
+      if (record) record.value = value;
+    },
+    observe(name, seconds, labels) {
+      const { instrument } = entry(name, "histogram", labels);
+      if (labels) (instrument as Histogram).observe(labels, seconds);
+      else (instrument as Histogram).observe(seconds);
     },
     get(name, labels) {
-      return values.get(key(name, labels)) ?? 0;
+      const found = entries.get(name);
+      if (!found) return 0;
+      const series = seriesOf(found.instrument).find((s) => sameLabels(s, labels));
+      return series ? seriesValue(found.type, series) : 0;
     },
     total(name) {
-      let sum = 0;
-      for (const k of byName.get(name) ?? []) sum += values.get(k) ?? 0;
-      return sum;
+      const found = entries.get(name);
+      if (!found) return 0;
+      return seriesOf(found.instrument).reduce((sum, s) => sum + seriesValue(found.type, s), 0);
     },
     snapshot() {
-      return Object.fromEntries(values);
-    },
-    renderPrometheus() {
-      const lines: string[] = [];
-      for (const name of [...byName.keys()].sort()) {
-        const help = HELP[name];
-        if (help) lines.push(`# HELP ${name} ${help}`);
-        lines.push(`# TYPE ${name} ${name.endsWith("_total") ? "counter" : "gauge"}`);
-        for (const k of [...(byName.get(name) ?? [])].sort()) lines.push(`${k} ${values.get(k) ?? 0}`);
+      const out: Record<string, number> = {};
+      for (const [name, { type, instrument }] of entries) {
+        for (const series of seriesOf(instrument)) {
+          if (type === "histogram") {
+            out[seriesKey(`${name}_count`, series.labels)] = series.count ?? 0;
+            out[seriesKey(`${name}_sum`, series.labels)] = series.sum ?? 0;
+          } else {
+            out[seriesKey(name, series.labels)] = series.value ?? 0;
+          }
+        }
       }
-      return lines.join("\n") + "\n";
+      return out;
+    },
+    async renderPrometheus() {
+      for (const hook of hooks) await hook();
+      return registry.metrics();
+    },
+    contentType: registry.contentType,
+    onCollect(hook) {
+      hooks.add(hook);
+      return () => void hooks.delete(hook);
+    },
+    collectProcessMetrics() {
+      if (processMetrics) return;
+      processMetrics = true;
+      collectDefaultMetrics({ register: registry, prefix: DEFAULT_METRICS_PREFIX });
     },
   };
 }

@@ -2,6 +2,7 @@
 // same way for the daemon and for `check`.
 
 import { readFileSync } from "node:fs";
+import type { CircuitBreaker } from "../circuit-breaker.js";
 import type { Config } from "../config/schema.js";
 import { EnrichdError, errorMessage } from "../errors.js";
 import type { Logger } from "../log.js";
@@ -16,6 +17,8 @@ export interface MispClientSetup {
   readonly purpose?: string;
   /** Overrides `config.dryRun`: `check` must reach MISP even when the daemon is set to dry-run. */
   readonly dryRun?: boolean;
+  /** The daemon's MISP breaker; `check` calls without one. */
+  readonly breaker?: CircuitBreaker;
 }
 
 export interface ConfiguredMispClient {
@@ -45,6 +48,7 @@ export function createMispClientFromConfig(config: Config, setup: MispClientSetu
     metrics: setup.metrics,
     requestIdPrefix: `misp-enrichd-${setup.purpose ? `${setup.purpose}-` : ""}${process.pid}`,
     ...((setup.dryRun ?? config.dryRun) ? { dryRun: { record: (call: RestCall) => void dryRunCalls.push(call) } } : {}),
+    ...(setup.breaker ? { breaker: setup.breaker } : {}),
   });
   return { client, dryRunCalls };
 }

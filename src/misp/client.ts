@@ -1,16 +1,34 @@
 // The MISP REST client (misp-contract/rest.md): one method per call the daemon makes, each answer
 // narrowed before it leaves this file. Transport, timeouts, dry-run and error mapping live in http.ts.
 
-import { isRecord } from "../json.js";
+import type { CircuitBreaker } from "../circuit-breaker.js";
+import { EnrichdError } from "../errors.js";
+import { isRecord, wellFormed } from "../json.js";
+import { guardMispHttp } from "./guarded-http.js";
 import { createMispHttp, type MispHttpOptions } from "./http.js";
 import { isDuplicateUuid } from "./misp-errors.js";
 import { attributeViewAnswer, eventIndexAnswer, eventReferencesAnswer, parseAnswer, restSearchAnswer, selfAnswer, versionAnswer } from "./answers.js";
-import { EnrichdError } from "../errors.js";
 import type { AttributeToWrite, CreateOutcome, MispClient, MispSelf, ObjectToWrite } from "./types.js";
 
-export type MispClientOptions = MispHttpOptions;
+export interface MispClientOptions extends MispHttpOptions {
+  /** Guards every call (guarded-http.ts); none in `check`. */
+  readonly breaker?: CircuitBreaker;
+}
 
-const seg = (value: string | number): string => encodeURIComponent(String(value));
+/**
+ * One path segment from an id or uuid: URL-encoded, so a value can never add a segment, a query or
+ * a fragment; a value that would be a `.` or `..` segment (which every URL parser resolves, encoded
+ * or not) is refused before any request.
+ */
+export function pathSegment(value: string | number): string {
+  const text = encodeURIComponent(wellFormed(String(value)));
+  if (text === "" || /^(\.|%2e){1,2}$/i.test(text)) {
+    throw new EnrichdError("ENRICHD_MESSAGE_INVALID", `${JSON.stringify(String(value))} is not a MISP id or uuid: as a path segment it would change the request's path`, { details: { value: String(value) } });
+  }
+  return text;
+}
+
+const seg = pathSegment;
 
 /** The attribute shape both objects/add and attributes/add take. */
 function attributeBody(a: AttributeToWrite, withRelation: boolean, withLocal: boolean): Record<string, unknown> {
@@ -65,7 +83,7 @@ export function unchangedTags(message: string): string[] {
 }
 
 export function createMispClient(options: MispClientOptions): MispClient {
-  const http = createMispHttp(options);
+  const http = options.breaker ? guardMispHttp(createMispHttp(options), options.breaker) : createMispHttp(options);
   const written = (outcome: CreateOutcome): void => options.metrics.inc("misp_enrichd_objects_written_total", { outcome });
 
   return {

@@ -61,6 +61,7 @@ export interface MispHttp {
 }
 
 const REQUESTS = "misp_enrichd_misp_requests_total";
+const DURATION = "misp_enrichd_misp_request_duration_seconds";
 
 export function createMispHttp(options: MispHttpOptions): MispHttp {
   const baseUrl = options.url.replace(/\/+$/, "");
@@ -100,7 +101,24 @@ export function createMispHttp(options: MispHttpOptions): MispHttp {
     options.metrics.inc(REQUESTS, { endpoint, outcome });
   }
 
+  const endpointLabels = new Map<string, Readonly<{ endpoint: string }>>();
+  function observe(endpoint: string, started: number): void {
+    let labels = endpointLabels.get(endpoint);
+    if (!labels) endpointLabels.set(endpoint, (labels = Object.freeze({ endpoint })));
+    options.metrics.observe(DURATION, (performance.now() - started) / 1000, labels);
+  }
+
   async function send(req: MispRequest, signal?: AbortSignal): Promise<MispAnswer> {
+    if (req.write && options.dryRun) return sendOrRecord(req, signal);
+    const started = performance.now();
+    try {
+      return await sendOrRecord(req, signal);
+    } finally {
+      observe(req.endpoint, started);
+    }
+  }
+
+  async function sendOrRecord(req: MispRequest, signal?: AbortSignal): Promise<MispAnswer> {
     if (req.write && options.dryRun) {
       const call: RestCall = req.body === undefined ? { method: req.method, path: req.path } : { method: req.method, path: req.path, body: req.body };
       options.dryRun.record(call);

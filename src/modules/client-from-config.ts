@@ -1,6 +1,7 @@
 // The modules client as the config describes it (URL, timeout, concurrency, per-module config), built
 // the same way for the daemon, `check` and `modules`.
 
+import type { CircuitBreaker } from "../circuit-breaker.js";
 import type { Config } from "../config/schema.js";
 import type { Logger } from "../log.js";
 import type { Metrics } from "../metrics/metrics.js";
@@ -12,6 +13,8 @@ export interface ModulesClientSetup {
   readonly metrics: Metrics;
   /** Overrides `modules.concurrency`: the verbs that only list modules need one connection. */
   readonly concurrency?: number;
+  /** The daemon's breaker for the module server; the verbs that only list modules call without one. */
+  readonly breaker?: CircuitBreaker;
 }
 
 export function createModulesClientFromConfig(config: Config, setup: ModulesClientSetup): ModulesClient {
@@ -22,5 +25,6 @@ export function createModulesClientFromConfig(config: Config, setup: ModulesClie
     moduleConfig: config.modules.config,
     logger: setup.logger,
     metrics: setup.metrics,
+    ...(setup.breaker ? { breaker: setup.breaker } : {}),
   });
 }

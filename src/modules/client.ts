@@ -2,12 +2,14 @@
 // format, behind a FIFO limit below the server's worker pool (modules.md §1, §8).
 
 import { Pool, type Dispatcher } from "undici";
+import type { CircuitBreaker } from "../circuit-breaker.js";
 import type { Attribute } from "../decode/types.js";
 import { EnrichdError, errorCode, type ErrorCode } from "../errors.js";
 import type { Logger } from "../log.js";
 import type { Metrics } from "../metrics/metrics.js";
 import { interpretQueryAnswer, retryAfter } from "./answer.js";
 import { parseModuleList } from "./descriptor.js";
+import { guardExchange } from "./guarded-exchange.js";
 import { createLimiter } from "./limiter.js";
 import { buildModuleConfig, buildQueryBody, serverTimeoutSeconds } from "./request.js";
 import { normaliseResult } from "./result.js";
@@ -28,6 +30,8 @@ export interface ModulesClientOptions {
   readonly metrics: Metrics;
   /** Tests pass their own; the client then leaves it open on close(). */
   readonly dispatcher?: Dispatcher;
+  /** Guards every call to the server (guarded-exchange.ts); none in `check` and `modules`. */
+  readonly breaker?: CircuitBreaker;
 }
 
 export const MODULE_QUERIES_METRIC = "misp_enrichd_module_queries_total";
@@ -39,7 +43,10 @@ const OUTCOMES: Partial<Record<ErrorCode, string>> = {
   ENRICHD_MODULE_NOTHING_FOUND: "nothing_found",
   ENRICHD_MODULE_MISSING: "missing",
   ENRICHD_MODULE_RESPONSE_INVALID: "invalid",
+  ENRICHD_CIRCUIT_OPEN: "circuit_open",
 };
+
+const DURATION_METRIC = "misp_enrichd_module_query_duration_seconds";
 
 export function createModulesClient(options: ModulesClientOptions): ModulesClient {
   const timeoutMs = options.timeoutMs ?? 15_000;
@@ -53,6 +60,13 @@ export function createModulesClient(options: ModulesClientOptions): ModulesClien
     options.dispatcher ?? new Pool(base.origin, { connections: concurrency + 2, keepAliveTimeout: 30_000 });
   const limiter = createLimiter(concurrency);
   const timeoutSeconds = serverTimeoutSeconds(timeoutMs);
+  const send = options.breaker ? guardExchange(exchange, options.breaker) : exchange;
+  const moduleLabels = new Map<string, Readonly<{ module: string }>>();
+  const labelsOf = (module: string): Readonly<{ module: string }> => {
+    let labels = moduleLabels.get(module);
+    if (!labels) moduleLabels.set(module, (labels = Object.freeze({ module })));
+    return labels;
+  };
 
   let cache: { readonly at: number; readonly modules: readonly ModuleDescriptor[] } | undefined;
   let discovery: Promise<readonly ModuleDescriptor[]> | undefined;
@@ -60,7 +74,7 @@ export function createModulesClient(options: ModulesClientOptions): ModulesClien
 
   async function discover(): Promise<readonly ModuleDescriptor[]> {
     const path = `${base.path}/modules`;
-    const answer = await exchange({ dispatcher, origin: base.origin, path, method: "GET", timeoutMs, details: {} });
+    const answer = await send({ dispatcher, origin: base.origin, path, method: "GET", timeoutMs, details: {} });
     if (answer.status !== 200) {
       const unavailable = answer.status >= 500 || answer.status === 429;
       const code = unavailable ? "ENRICHD_MODULE_UNAVAILABLE" : "ENRICHD_MODULE_RESPONSE_INVALID";
@@ -118,7 +132,7 @@ export function createModulesClient(options: ModulesClientOptions): ModulesClien
       const path = `${base.path}/query`;
       assertOpen(); // close() may have run while the descriptor was fetched
       const post = (): Promise<HttpAnswer> =>
-        exchange({ dispatcher, origin: base.origin, path, method: "POST", body: JSON.stringify(body), timeoutMs, signal, details });
+        send({ dispatcher, origin: base.origin, path, method: "POST", body: JSON.stringify(body), timeoutMs, signal, details });
       const answer = await limiter.run(post, signal).catch((error: unknown) => {
         if (error instanceof EnrichdError) throw error;
         throw abortedError(`POST ${path}`, details, error); // aborted while waiting for a slot
@@ -138,6 +152,8 @@ export function createModulesClient(options: ModulesClientOptions): ModulesClien
         "module query failed",
       );
       throw error;
+    } finally {
+      metrics.observe(DURATION_METRIC, (performance.now() - started) / 1000, labelsOf(module));
     }
   }
 

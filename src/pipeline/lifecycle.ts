@@ -15,6 +15,8 @@ export interface LifecycleOptions {
   /** Aborted once the drain time is up: running handlers stop and spool their work. */
   readonly shutdown: AbortController;
   readonly redriveSpool: () => Promise<number>;
+  /** Starts what triggers a re-drive besides the timer while the bus runs; returns the function that stops it. */
+  readonly watch?: () => () => void;
   readonly spoolRetryMs: number;
   readonly drainTimeoutMs: number;
   readonly log: Logger;
@@ -23,6 +25,8 @@ export interface LifecycleOptions {
 export interface Lifecycle {
   /** Runs the bus until `stop()`; resolves once intake stopped. */
   run(bus: Bus): Promise<void>;
+  /** The bus `run` was given, and when. */
+  current(): { readonly bus: Bus; readonly startedAt: number } | undefined;
   /** Idempotent: every call returns the same promise. */
   stop(): Promise<void>;
 }
@@ -31,18 +35,22 @@ export function createLifecycle(options: LifecycleOptions): Lifecycle {
   const { queue, log } = options;
   const intake = new AbortController();
   let currentBus: Bus | undefined;
+  let startedAt = 0;
   let stopping: Promise<void> | undefined;
 
   async function run(bus: Bus): Promise<void> {
     currentBus = bus;
+    startedAt = Date.now();
     const timer = setInterval(() => {
       options.redriveSpool().catch((error) => log.error({ err: errorMessage(error) }, "spool re-drive failed"));
     }, options.spoolRetryMs);
     timer.unref();
+    const unwatch = options.watch?.();
     try {
       await bus.run(options.kinds, options.sink, intake.signal);
     } finally {
       clearInterval(timer);
+      unwatch?.();
     }
   }
 
@@ -54,7 +62,8 @@ export function createLifecycle(options: LifecycleOptions): Lifecycle {
       new Promise<boolean>((resolve) => setTimeout(resolve, options.drainTimeoutMs, false).unref()),
     ]);
     if (!drained) log.warn({ inFlight: queue.size() }, "drain timeout: aborting handlers, their work goes to the spool");
-    options.shutdown.abort();
+    // The reason is what `spool list` shows for this work: say what happened.
+    options.shutdown.abort(new DOMException(`the daemon stopped before the handler finished (pipeline.drainTimeoutMs ${options.drainTimeoutMs} ms)`, "AbortError"));
     // Work still waiting for room is let in (and spooled by its handler) before the queue closes.
     await queue.idle();
     await queue.close();
@@ -62,6 +71,7 @@ export function createLifecycle(options: LifecycleOptions): Lifecycle {
 
   return {
     run,
+    current: () => (currentBus ? { bus: currentBus, startedAt } : undefined),
     stop() {
       stopping ??= stop();
       return stopping;

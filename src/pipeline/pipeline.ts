@@ -6,16 +6,19 @@
 import { setMaxListeners } from "node:events";
 import { join } from "node:path";
 import type { Bus, FrameSink } from "../bus/types.js";
+import type { CircuitBreaker } from "../circuit-breaker.js";
 import type { Config } from "../config/schema.js";
 import type { TopicTable } from "../decode/topic.js";
 import type { BusFrame, MessageKind, MispMessage } from "../decode/types.js";
+import { errorMessage } from "../errors.js";
 import type { Logger } from "../log.js";
 import type { Metrics } from "../metrics/metrics.js";
 import type { EchoGuard } from "../misp/echo-guard.js";
 import { createKeyedQueue } from "../route/keyed-queue.js";
 import type { Routing } from "../route/routing.js";
-import { createDeadLetterBox } from "../state/dead-letter.js";
+import { createDeadLetterBox, type DeadLetterBox } from "../state/dead-letter.js";
 import type { PersistentSet } from "../state/persistent-set.js";
+import { watchRetryRequests } from "../state/retry-requests.js";
 import { createSpool, type Spool } from "../state/spool.js";
 import type { ContextDeps } from "../subscriber/context.js";
 import { createHandlerRunner } from "../subscriber/runner.js";
@@ -34,9 +37,13 @@ export interface PipelineOptions {
   readonly tools: ContextDeps;
   /** Attribute adds already handled, per subscriber (see HandlerRunnerOptions.handled). */
   readonly handled?: PersistentSet;
-  /** Holds `spool/` and `dead-letter.jsonl`. */
+  /** Holds `spool/` and `dead-letters/`. */
   readonly stateDir: string;
   readonly settings: Config["pipeline"];
+  /** Bounds of `spool/` and `dead-letters/` (unbounded when absent). */
+  readonly bounds?: Pick<Config["state"], "spool" | "deadLetters">;
+  /** The peers' circuit breakers: the re-drive waits for them, and runs when one lets calls through again. */
+  readonly breakers?: readonly CircuitBreaker[];
   /** Sees every decoded message before the echo guard (the backfill watermark). Must be cheap. */
   readonly observe?: (message: MispMessage) => void;
   /**
@@ -53,8 +60,11 @@ export interface Pipeline {
   /** The sink every bus (and the backfill) feeds. */
   readonly accept: FrameSink;
   readonly spool: Spool;
+  readonly deadLetters: DeadLetterBox;
   /** Runs the bus until `stop()`; resolves once intake stopped. */
   run(bus: Bus): Promise<void>;
+  /** The bus `run` was given, and when; undefined before. */
+  bus(): { readonly bus: Bus; readonly startedAt: number } | undefined;
   /** Re-runs spooled work once; returns how many entries were cleared. */
   redriveSpool(): Promise<number>;
   /** Runs one handler on one message through the queue (a scheduled rule's sweep); resolves when done. */
@@ -82,7 +92,9 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       }
     },
   });
-  const spool = createSpool({ dir: join(options.stateDir, "spool") });
+  // Work a full spool held is parked once there is room again: re-driven at once, not a period later.
+  const spool = createSpool({ dir: join(options.stateDir, "spool"), ...options.bounds?.spool, logger: log, metrics, onHeldWorkParked: () => redriveSoon() });
+  const deadLetters = createDeadLetterBox({ dir: join(options.stateDir, "dead-letters"), ...options.bounds?.deadLetters, logger: log, metrics });
   const shutdown = new AbortController();
   // Every running handler listens for shutdown (its signal and its retry sleep): allow as many.
   setMaxListeners(settings.concurrency * 3 + 16, shutdown.signal);
@@ -91,7 +103,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     logger,
     metrics,
     spool,
-    deadLetters: createDeadLetterBox({ file: join(options.stateDir, "dead-letter.jsonl") }),
+    deadLetters,
     retryAttempts: settings.retryAttempts,
     retryInitialDelayMs: settings.retryInitialDelayMs,
     retryMaxDelayMs: settings.retryMaxDelayMs,
@@ -109,7 +121,9 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     log,
     ...(options.observe ? { observe: options.observe } : {}),
   });
-  const redriveSpool = createSpoolRedrive({ spool, routing, runner, metrics, log, signal: shutdown.signal });
+  const breakers = options.breakers ?? [];
+  const redriveSpool = createSpoolRedrive({ spool, routing, runner, log, signal: shutdown.signal, breakers });
+  const redriveSoon = (): void => void redriveSpool().catch((error: unknown) => log.error({ err: errorMessage(error) }, "spool re-drive failed"));
   const wantedKinds = routing.router.kinds;
   const lifecycle = createLifecycle({
     sink: accept,
@@ -117,6 +131,12 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     queue,
     shutdown,
     redriveSpool,
+    // Parked work goes as soon as a breaker lets calls through, and an operator's retry at once.
+    watch: () => {
+      const stops = breakers.map((b) => b.subscribe((state) => state !== "open" && redriveSoon()));
+      stops.push(watchRetryRequests(spool.dir, redriveSoon));
+      return () => stops.forEach((stop) => stop());
+    },
     spoolRetryMs: settings.spoolRetryMs,
     drainTimeoutMs: settings.drainTimeoutMs,
     log,
@@ -126,7 +146,9 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     wantedKinds,
     accept,
     spool,
+    deadLetters,
     run: lifecycle.run,
+    bus: lifecycle.current,
     redriveSpool,
     async submit(handler, message, frame) {
       const { done } = await queue.push(`${handler.subscriber}|${orderingKey(message)}`, () => runner.run(handler, message, frame));

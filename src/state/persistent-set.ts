@@ -1,11 +1,14 @@
 // A set of strings with a time to live, kept in memory and appended to a JSONL file so that it
 // survives restarts: the daemon's ledgers (state/ledgers.ts). One `{"v": value, "e": expiry ms}` per
-// line; this file is the only reader and writer of that format. Each file has one writer process;
-// `peers` are the files of other processes sharing the state folder (the daemon and `enrich`), read
-// and followed as they grow or are compacted (renamed over), never written: nothing either writes
-// can be lost by the other. A write that fails while running (a full disk) never fails the caller:
-// the value is kept in memory, `onWriteState` is told, and the lines not written are forgotten at
-// the next start — a ledger only saves work, the deterministic uuids keep a repeat harmless.
+// line; this file is the only reader and writer of that format. Bounded twice: entries expire, and
+// beyond `maxEntries` the oldest are forgotten early; the file is rewritten with the live entries
+// once the appends since the last rewrite outnumber them, so it stays within about twice the set.
+// Each file has one writer process; `peers` are the files of other processes sharing the state
+// folder (the daemon and `enrich`), read and followed as they grow or are compacted (renamed over),
+// never written: nothing either writes can be lost by the other. A write that fails while running
+// (a full disk) never fails the caller: the value is kept in memory, `onWriteState` is told, and the
+// lines not written are forgotten at the next start — a ledger only saves work, the deterministic
+// uuids keep a repeat harmless.
 
 import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
@@ -32,6 +35,8 @@ export interface PersistentSetOptions {
   readonly readOnly?: boolean;
   /** Files other processes write (the same format): their entries count as members, looked up when missing here. */
   readonly peers?: readonly string[];
+  /** Beyond this many entries the oldest are forgotten before they expire (default: no limit). */
+  readonly maxEntries?: number;
   readonly now?: () => number;
   /** Adds after which the file is compacted (then: once adds outnumber live entries); tests lower it. */
   readonly compactAfter?: number;
@@ -55,6 +60,7 @@ export function createPersistentSet(options: PersistentSetOptions): PersistentSe
   const now = options.now ?? Date.now;
   const entries = new Map<string, number>();
   const ttlMs = options.ttlSeconds * 1000;
+  const maxEntries = options.maxEntries ?? Number.POSITIVE_INFINITY;
   let addsSinceCompaction = 0;
   // Entries kept by the last compaction: the next one comes once the adds since outnumber them.
   let keptAtCompaction = 0;
@@ -88,10 +94,20 @@ export function createPersistentSet(options: PersistentSetOptions): PersistentSe
     }
   }
 
+  /** Forgets the oldest entries beyond maxEntries. */
+  function trim(): void {
+    if (entries.size <= maxEntries) return;
+    for (const value of entries.keys()) {
+      entries.delete(value);
+      if (entries.size <= maxEntries) break;
+    }
+  }
+
   /** Drops expired entries, then rewrites the file with the live ones (or keeps the old file if it cannot). */
   function compact(): void {
     const t = now();
     for (const [value, expiry] of entries) if (expiry <= t) entries.delete(value);
+    trim();
     addsSinceCompaction = 0;
     keptAtCompaction = entries.size;
     if (!file) return;
@@ -115,9 +131,12 @@ export function createPersistentSet(options: PersistentSetOptions): PersistentSe
     const expiry = now() + ttlMs;
     let lines = failing ? "\n" : "";
     for (const value of values) {
+      // Deleted first so that the Map's order stays the order of expiry: the oldest go first below.
+      entries.delete(value);
       entries.set(value, expiry);
       lines += JSON.stringify({ v: value, e: expiry }) + "\n";
     }
+    trim();
     if (fd !== undefined) {
       try {
         writeAll(fd, Buffer.from(lines));
@@ -141,7 +160,12 @@ export function createPersistentSet(options: PersistentSetOptions): PersistentSe
       } catch {
         continue; // not written yet
       }
-      if (ino !== peer.ino || size < peer.offset) Object.assign(peer, { ino, offset: 0, tail: "" });
+      if (ino !== peer.ino || size < peer.offset) {
+        // Compacted (or new): read it whole again, and let what expired meanwhile go.
+        Object.assign(peer, { ino, offset: 0, tail: "" });
+        const t = now();
+        for (const [value, expiry] of peerEntries) if (expiry <= t) peerEntries.delete(value);
+      }
       if (size === peer.offset) continue;
       let fd: number;
       try {
@@ -219,7 +243,12 @@ function parseLines(lines: readonly string[], now: number, into: Map<string, num
     if (!line) continue;
     try {
       const { v, e } = JSON.parse(line) as { v: unknown; e: unknown };
-      if (typeof v === "string" && typeof e === "number" && e > now) into.set(v, Math.max(e, into.get(v) ?? 0));
+      if (typeof v === "string" && typeof e === "number" && e > now) {
+        // Deleted first so that the Map's order stays the order of expiry (trim() forgets the oldest first).
+        const expiry = Math.max(e, into.get(v) ?? 0);
+        into.delete(v);
+        into.set(v, expiry);
+      }
     } catch {
       // A torn last line after a crash: skip it, the rest is intact.
     }

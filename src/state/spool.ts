@@ -1,90 +1,166 @@
-// The on-disk retry spool: work that failed with a retriable error after its in-process retries
-// is written here (one file per entry, written then renamed, fsynced) and re-driven later. An
-// entry is removed only once its handler has succeeded or failed for good.
+// The on-disk retry spool (`<state>/spool/`): work that failed with a retriable error, or met an
+// open circuit breaker, waits here for the re-drive, one file per entry (entry-folder.ts). An entry
+// is removed only once its handler succeeded or failed for good.
+//
+// Bounded by `state.spool.maxEntries` and `maxBytes`. When the next entry does not fit, `put` waits
+// for room (the re-drive removing entries, or an operator's `misp-enrichd spool drop`) instead of
+// failing: the handler holds its slot in the pipeline, the pipeline fills up to maxPending and stops
+// accepting frames, and the bus feels it (Kafka pauses its partitions; ZeroMQ's socket buffers up to
+// its high-water mark, then MISP's publisher drops frames for us and the gap backfill fetches them
+// later). Nothing is dropped to make room. A `put` whose signal aborts (shutdown) while it waits
+// throws ENRICHD_SPOOL_FULL, and the runner keeps the work as a dead letter instead.
 
-import { randomUUID } from "node:crypto";
-import { mkdir, open, readdir, readFile, rename, rm } from "node:fs/promises";
-import { join } from "node:path";
-import type { Transport } from "../decode/types.js";
+import { setTimeout as wait } from "node:timers/promises";
 import { EnrichdError } from "../errors.js";
+import type { Logger } from "../log.js";
+import type { Metrics } from "../metrics/metrics.js";
+import { newEntryId, openEntryFolder, type EntryFolder, type FolderUsage, type NewWorkEntry, type WorkEntry } from "./entry-folder.js";
 
-export interface SpoolEntry {
-  readonly id: string;
-  readonly subscriber: string;
-  readonly routeIndex: number;
-  readonly frame: { readonly topic: string; readonly transport: Transport; readonly payload: string; readonly position?: string };
-  readonly attempts: number;
-  readonly error: { readonly code: string; readonly message: string };
-  /** Chain depth of the message (the echo of the daemon's own write at depth n - 1); absent: 0. */
-  readonly depth?: number;
-  readonly spooledAt: string;
+export type SpoolEntry = WorkEntry;
+
+export interface SpoolLimits {
+  readonly maxEntries: number;
+  readonly maxBytes: number;
+}
+
+export interface SpoolOptions extends Partial<SpoolLimits> {
+  readonly dir: string;
+  readonly logger?: Logger;
+  readonly metrics?: Metrics;
+  /** How often a `put` waiting for room counts the folder again (an operator may have dropped entries). */
+  readonly roomCheckMs?: number;
+  /**
+   * Called after a `put` that had to wait for room wrote its entry: room was made (by a re-drive
+   * whose peer is back, or an operator), so the work held meanwhile is worth re-driving now.
+   */
+  readonly onHeldWorkParked?: () => void;
+}
+
+export interface SpoolUsage extends FolderUsage {
+  readonly full: boolean;
 }
 
 export interface Spool {
-  put(entry: Omit<SpoolEntry, "id" | "spooledAt">): Promise<SpoolEntry>;
+  readonly dir: string;
+  /** Writes the entry; waits while the spool is full, throws ENRICHD_SPOOL_FULL if `signal` aborts meanwhile. */
+  put(entry: NewWorkEntry, options?: { readonly signal?: AbortSignal }): Promise<SpoolEntry>;
   list(): Promise<SpoolEntry[]>;
   remove(id: string): Promise<void>;
   count(): Promise<number>;
+  /** Entries and bytes as last counted; `full` from a `put` that found no room until the spool is below 90 % of its bounds. */
+  usage(): SpoolUsage;
+  /** Counts the folder again (`misp-enrichd spool` may have changed it beside the daemon). */
+  refresh(): Promise<SpoolUsage>;
 }
 
-export async function writeFileDurably(path: string, data: string): Promise<void> {
-  const tmp = `${path}.${randomUUID()}.tmp`;
-  const handle = await open(tmp, "w", 0o600);
-  try {
-    await handle.writeFile(data);
-    await handle.sync();
-  } finally {
-    await handle.close();
+export function createSpool(options: SpoolOptions): Spool {
+  const folder: EntryFolder = openEntryFolder(options.dir);
+  const maxEntries = options.maxEntries ?? Number.POSITIVE_INFINITY;
+  const maxBytes = options.maxBytes ?? Number.POSITIVE_INFINITY;
+  const roomCheckMs = options.roomCheckMs ?? 1_000;
+  const { metrics } = options;
+  let entries = 0;
+  let bytes = 0;
+  let waiting = 0;
+  // Reserved by puts whose file is not written yet: a recount from disk must not give their room away.
+  let writing = { entries: 0, bytes: 0 };
+  let full = false;
+  let wake = new AbortController();
+  // Counted once at start; every change made here keeps the count, refresh() catches the others.
+  const counted = folder.usage().then(
+    (u) => void publish(u.entries, u.bytes),
+    () => undefined,
+  );
+
+  function publish(nextEntries: number, nextBytes: number): void {
+    entries = Math.max(0, nextEntries);
+    bytes = Math.max(0, nextBytes);
+    metrics?.set("misp_enrichd_spool_entries", entries);
+    metrics?.set("misp_enrichd_spool_bytes", bytes);
   }
-  await rename(tmp, path);
-}
 
-// Entry ids sort in write order: time, then a per-process sequence.
-let sequence = 0;
+  function markFull(next: boolean, size: number): void {
+    if (next === full) return;
+    full = next;
+    metrics?.set("misp_enrichd_spool_full", next ? 1 : 0);
+    if (next) {
+      options.logger?.warn(
+        { dir: options.dir, entries, bytes, maxEntries, maxBytes, entryBytes: size },
+        "spool full: new work is held in the pipeline until the re-drive makes room; the bus is slowed (Kafka pauses, ZeroMQ buffers then drops, and the gap backfill recovers)",
+      );
+    } else {
+      options.logger?.info({ dir: options.dir, entries, bytes }, "spool has room again");
+    }
+  }
 
-export function createSpool(options: { readonly dir: string }): Spool {
-  const ready = mkdir(options.dir, { recursive: true, mode: 0o700 });
-  // Reported by the first write that needs the folder, not as an unhandled rejection at start-up.
-  ready.catch(() => undefined);
-  const fail = (what: string, error: unknown): EnrichdError =>
-    new EnrichdError("ENRICHD_STATE_FAILED", `spool ${what} failed in ${options.dir}: ${(error as Error).message}`, { cause: error });
+  const fits = (size: number): boolean => entries + 1 <= maxEntries && bytes + size <= maxBytes;
+  // "Room again" only below 90 % of both bounds, so a spool hovering at its bound logs once, not per entry.
+  const roomy = (): boolean => waiting === 0 && entries <= maxEntries * 0.9 && bytes <= maxBytes * 0.9;
 
-  async function entries(): Promise<string[]> {
-    await ready;
-    return (await readdir(options.dir)).filter((name) => name.endsWith(".json")).sort();
+  async function refresh(): Promise<SpoolUsage> {
+    const u = await folder.usage();
+    publish(u.entries + writing.entries, u.bytes + writing.bytes);
+    if (full && roomy()) markFull(false, 0);
+    return { entries, bytes, full };
   }
 
   return {
-    async put(partial) {
-      const entry: SpoolEntry = { ...partial, id: `${String(Date.now()).padStart(14, "0")}-${String(sequence++ % 1e6).padStart(6, "0")}-${randomUUID().slice(0, 8)}`, spooledAt: new Date().toISOString() };
-      try {
-        await ready;
-        await writeFileDurably(join(options.dir, `${entry.id}.json`), JSON.stringify(entry));
-      } catch (error) {
-        throw fail("write", error);
+    dir: options.dir,
+    async put(partial, { signal } = {}) {
+      await counted;
+      let held = false;
+      const entry: SpoolEntry = { ...partial, id: newEntryId(), spooledAt: new Date().toISOString() };
+      const size = Buffer.byteLength(JSON.stringify(entry));
+      if (size > maxBytes) {
+        throw new EnrichdError("ENRICHD_SPOOL_FULL", `a spool entry of ${size} bytes can never fit state.spool.maxBytes (${maxBytes})`, { details: { size, maxBytes } });
       }
-      return entry;
-    },
-    async list() {
-      const out: SpoolEntry[] = [];
-      for (const name of await entries()) {
+      if (!fits(size)) {
+        held = true;
+        waiting++;
         try {
-          out.push(JSON.parse(await readFile(join(options.dir, name), "utf8")) as SpoolEntry);
-        } catch {
-          // Unreadable entry: leave it for an operator rather than lose it.
+          while (!fits(size)) {
+            markFull(true, size);
+            if (signal?.aborted) {
+              throw new EnrichdError("ENRICHD_SPOOL_FULL", `the spool was full (${entries} entries, ${bytes} bytes) when the daemon stopped`, {
+                details: { entries, bytes, maxEntries, maxBytes },
+              });
+            }
+            const stop = AbortSignal.any([wake.signal, ...(signal ? [signal] : [])]);
+            await wait(roomCheckMs, undefined, { signal: stop }).catch(() => undefined);
+            if (!fits(size)) await refresh();
+          }
+        } finally {
+          waiting--;
         }
       }
-      return out;
-    },
-    async remove(id) {
+      // Reserved before the write, so that concurrent puts never overshoot the bound together.
+      publish(entries + 1, bytes + size);
+      writing = { entries: writing.entries + 1, bytes: writing.bytes + size };
       try {
-        await rm(join(options.dir, `${id}.json`), { force: true });
+        await folder.write(entry);
       } catch (error) {
-        throw fail("remove", error);
+        publish(entries - 1, bytes - size);
+        throw error;
+      } finally {
+        writing = { entries: writing.entries - 1, bytes: writing.bytes - size };
       }
+      if (held) options.onHeldWorkParked?.();
+      return entry;
+    },
+    list: () => folder.list(),
+    async remove(id) {
+      const entry = await folder.read(id);
+      if (!(await folder.remove(id))) return;
+      publish(entries - 1, bytes - (entry ? Buffer.byteLength(JSON.stringify(entry)) : 0));
+      if (full && roomy()) markFull(false, 0);
+      // Whoever waits for room looks again now.
+      wake.abort();
+      wake = new AbortController();
     },
     async count() {
-      return (await entries()).length;
+      return (await folder.ids()).length;
     },
+    usage: () => ({ entries, bytes, full }),
+    refresh,
   };
 }

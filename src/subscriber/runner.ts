@@ -1,12 +1,13 @@
 // Runs one handler for one message inside its own error boundary: a timeout, retries with
-// backoff for retriable errors only, then the disk spool; permanent failures go to the dead-letter
-// file. It never throws, so one failing subscriber never stops another or the bus.
+// backoff for retriable errors only, then the disk spool; permanent failures go to the dead
+// letters (failed-work.ts). A peer whose circuit breaker is open is not retried: the work is parked
+// in the spool at once. It never throws, so one failing subscriber never stops another or the bus.
 
 import { setTimeout as wait } from "node:timers/promises";
 import type { BusFrame, MispMessage } from "../decode/types.js";
-import { errorCode, errorMessage, isEnrichdError, isRetriable } from "../errors.js";
+import { errorCode, errorMessage, isRetriable } from "../errors.js";
 import type { Logger } from "../log.js";
-import type { Metrics } from "../metrics/metrics.js";
+import type { Labels, Metrics } from "../metrics/metrics.js";
 import { retryAfterOf, retryDelayMs } from "../retry-delay.js";
 import type { DeadLetterBox } from "../state/dead-letter.js";
 import type { PersistentSet } from "../state/persistent-set.js";
@@ -14,9 +15,11 @@ import type { Spool } from "../state/spool.js";
 import { withWriteCause } from "../misp/write-cause.js";
 import { attemptSignal } from "./attempt-signal.js";
 import { createContext, type ContextDeps, type ContextRun } from "./context.js";
+import { createFailedWorkKeeper } from "./failed-work.js";
 import type { RegisteredHandler } from "./types.js";
 
-export type RunOutcome = "done" | "skipped" | "duplicate" | "revoked" | "spooled" | "dead-lettered" | "retry-later";
+/** "lost": neither the spool nor the dead letters could keep failed work (the disk refused both); logged with the payload. */
+export type RunOutcome = "done" | "skipped" | "duplicate" | "revoked" | "spooled" | "dead-lettered" | "retry-later" | "lost";
 
 export interface HandlerRunnerOptions {
   readonly deps: ContextDeps;
@@ -42,8 +45,10 @@ export interface HandlerRunnerOptions {
 }
 
 export interface RunOptions {
-  /** `false` (spool re-drive) answers "retry-later" instead of spooling a second copy. */
+  /** false (spool re-drive): answer "retry-later" instead of spooling a second copy. */
   readonly respool?: boolean;
+  /** Run even if the handled ledger says this attribute add was handled (an operator re-drives a dead letter). */
+  readonly ignoreHandled?: boolean;
   /** How deep in a chain of the daemon's own writes the message is (0: from MISP's users). */
   readonly depth?: number;
 }
@@ -77,12 +82,18 @@ export function messageBindings(message: MispMessage): Record<string, unknown> {
 
 export function createHandlerRunner(options: HandlerRunnerOptions): HandlerRunner {
   const { metrics } = options;
-
   const delays = { initialMs: options.retryInitialDelayMs, maxMs: options.retryMaxDelayMs };
   const sleep = options.sleep ?? ((ms: number, signal: AbortSignal) => wait(ms, undefined, { signal }).catch(() => undefined));
+  const keeper = createFailedWorkKeeper({ spool: options.spool, deadLetters: options.deadLetters, shutdown: options.shutdown });
+  const subscriberLabels = new Map<string, Labels>();
+  const labelsOf = (subscriber: string): Labels => {
+    let labels = subscriberLabels.get(subscriber);
+    if (!labels) subscriberLabels.set(subscriber, (labels = Object.freeze({ subscriber })));
+    return labels;
+  };
 
   return {
-    async run(handler, message, frame, { respool = true, depth = 0 } = {}) {
+    async run(handler, message, frame, { respool = true, ignoreHandled = false, depth = 0 } = {}) {
       const sub = handler.subscriber;
       const log = options.logger.child({ sub, ...messageBindings(message), ...(depth > 0 ? { chainDepth: depth } : {}) });
       const count = (outcome: RunOutcome): RunOutcome => {
@@ -94,12 +105,16 @@ export function createHandlerRunner(options: HandlerRunnerOptions): HandlerRunne
         return count("revoked");
       }
       const handledKey = message.kind === "attribute" && message.action === "add" ? `${sub}|${message.attribute.uuid}` : undefined;
-      if (handledKey && options.handled?.has(handledKey)) {
+      if (handledKey && !ignoreHandled && options.handled?.has(handledKey)) {
         log.debug("attribute already handled by this subscriber; redelivery ignored");
         return count("duplicate");
       }
-      const remember = (outcome: RunOutcome): RunOutcome => {
-        if (handledKey) options.handled?.add(handledKey);
+      const started = performance.now();
+      const finish = (outcome: RunOutcome, remember: boolean): RunOutcome => {
+        if (remember && handledKey) options.handled?.add(handledKey);
+        const labels = labelsOf(sub);
+        metrics.observe("misp_enrichd_handler_duration_seconds", (performance.now() - started) / 1000, labels);
+        if (outcome === "done") metrics.observe("misp_enrichd_bus_to_written_seconds", Math.max(0, Date.now() - frame.receivedAt) / 1000, labels);
         return count(outcome);
       };
       let lastError: unknown;
@@ -119,21 +134,24 @@ export function createHandlerRunner(options: HandlerRunnerOptions): HandlerRunne
           await withWriteCause({ by: sub, depth }, () => handler.handler(createContext(options.deps, run)));
           if (run.skipped !== undefined) {
             log.info({ reason: run.skipped }, "message skipped");
-            return remember("skipped");
+            return finish("skipped", true);
           }
           log.debug("handler done");
-          return remember("done");
+          return finish("done", true);
         } catch (error) {
           if (frame.revoked?.aborted) {
             log.info("handler stopped: a rebalance handed its message to another consumer");
-            return count("revoked");
+            return finish("revoked", false);
           }
-          if (errorCode(error) === "ENRICHD_MODULE_NOTHING_FOUND") {
+          const code = errorCode(error);
+          if (code === "ENRICHD_MODULE_NOTHING_FOUND") {
             // An empty lookup is an answer: skipped with the module's words, and remembered.
             log.info({ reason: errorMessage(error) }, "message skipped");
-            return remember("skipped");
+            return finish("skipped", true);
           }
           lastError = error;
+          // An open breaker will refuse every retry until its cool-down is over: park the work now.
+          if (code === "ENRICHD_CIRCUIT_OPEN") break;
           // A timeout of our own making is worth another try; a shutdown is not.
           const retriable = isRetriable(error) || (deadline.aborted && !options.shutdown.aborted);
           if (!retriable) break;
@@ -141,8 +159,8 @@ export function createHandlerRunner(options: HandlerRunnerOptions): HandlerRunne
             // At least what the server asked for (Retry-After), never more than the longest delay.
             const retryAfterMs = retryAfterOf(error);
             const delay = retryDelayMs(attempt, delays, retryAfterMs === undefined ? {} : { retryAfterMs });
-            metrics.inc("misp_enrichd_retries_total", { subscriber: sub });
-            log.warn({ code: errorCode(error), err: errorMessage(error), attempt, retryInMs: delay }, "handler failed, will retry");
+            metrics.inc("misp_enrichd_retries_total", labelsOf(sub));
+            log.warn({ code, err: errorMessage(error), attempt, retryInMs: delay }, "handler failed, will retry");
             await sleep(delay, options.shutdown);
           }
         } finally {
@@ -150,46 +168,14 @@ export function createHandlerRunner(options: HandlerRunnerOptions): HandlerRunne
         }
       }
 
-      const code = errorCode(lastError);
-      const message_ = errorMessage(lastError);
-      const details = isEnrichdError(lastError) ? lastError.details : undefined;
       const retriable = lastError === undefined || isRetriable(lastError) || options.shutdown.aborted;
-      if (retriable) {
-        if (!respool) {
-          log.warn({ code, err: message_, attempts: attempt }, "spooled work failed again; it stays in the spool");
-          return count("retry-later");
-        }
-        try {
-          const entry = await options.spool.put({
-            subscriber: sub,
-            routeIndex: handler.index,
-            frame: { topic: frame.topic, transport: frame.transport, payload: frame.payload.toString("base64"), ...(frame.position ? { position: frame.position } : {}) },
-            attempts: attempt,
-            error: { code, message: message_ },
-            ...(depth > 0 ? { depth } : {}),
-          });
-          log.warn({ code, err: message_, attempts: attempt, spoolId: entry.id }, "handler failed; work kept in the spool for a later retry");
-          return count("spooled");
-        } catch (spoolError) {
-          log.error({ code, err: message_, spoolErr: errorMessage(spoolError) }, "handler failed and the spool could not keep it");
-        }
-      } else {
-        log.error({ code, err: message_, ...(details ? { details } : {}) }, "handler failed permanently");
+      if (retriable && !respool) {
+        log.warn({ code: errorCode(lastError), err: errorMessage(lastError), attempts: attempt }, "spooled work failed again; it stays in the spool");
+        return finish("retry-later", false);
       }
-      try {
-        await options.deadLetters.put({
-          subscriber: sub,
-          topic: frame.topic,
-          ...(frame.position ? { position: frame.position } : {}),
-          code,
-          message: message_,
-          payload: frame.payload.toString("base64"),
-        });
-      } catch (error) {
-        log.error({ err: errorMessage(error), file: options.deadLetters.file }, "dead-letter file write failed");
-      }
+      const kept = await keeper.keep({ subscriber: sub, routeIndex: handler.index, frame, attempts: attempt, error: lastError, retriable, depth }, log);
       // A permanent failure is an answer too: the next redelivery or backfill would only repeat it.
-      return retriable ? count("dead-lettered") : remember("dead-lettered");
+      return finish(kept, kept === "dead-lettered" && !retriable);
     },
   };
 }

@@ -90,7 +90,7 @@ export function tempDir(): string {
 
 export function writeConfig(dir: string, yaml: string): string {
   const path = join(dir, "config.yaml");
-  writeFileSync(path, yaml);
+  writeFileSync(path, yaml, { mode: 0o600 });
   return path;
 }
 

@@ -74,7 +74,7 @@ describe("misp-enrichd replay", () => {
     const { code, stdout } = await runCli(["replay", file([orphan]), "--log-level", "silent"], peers.env);
     expect(code).toBe(1);
     expect(stdout).toContain("  errors    0 frames rejected, 0 spooled for a later retry, 1 dead-lettered\n");
-    expect(existsSync(join(peers.stateDir, "dead-letter.jsonl"))).toBe(true);
+    expect(readdirSync(join(peers.stateDir, "dead-letters")).filter((name) => name.endsWith(".json"))).toHaveLength(1);
   });
 
   it("replays what `tail --json --explain` recorded", async () => {

@@ -16,7 +16,8 @@ function tempFile(name: string, text: string): string {
   const dir = mkdtempSync(join(tmpdir(), "enrichd-config-"));
   dirs.push(dir);
   const path = join(dir, name);
-  writeFileSync(path, text);
+  // 0600 as an operator would: a file holding a key and readable by every user is refused.
+  writeFileSync(path, text, { mode: 0o600 });
   return path;
 }
 
@@ -140,7 +141,7 @@ describe("loadConfig", () => {
       "misp.TimeoutMS is not a key of misp; did you mean timeoutMs?",
       "bus.kafka.ssl.cafile is not a key of bus.kafka.ssl; did you mean caFile?",
       "subscribers.settings.geolocation.enable is not a key of subscribers.settings.geolocation; did you mean enabled?",
-      "colour is not a key of the configuration; permitted: misp, bus, modules, pipeline, backfill, subscribers, state, log, metrics, rules, dryRun",
+      "colour is not a key of the configuration; permitted: misp, bus, modules, pipeline, backfill, subscribers, breaker, state, log, metrics, rules, dryRun",
     ]);
   });
 

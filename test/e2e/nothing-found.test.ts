@@ -1,4 +1,4 @@
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { startHarness, type Harness } from "../support/harness.js";
@@ -20,7 +20,7 @@ describe("a module that finds nothing", () => {
     expect(h.counter("misp_enrichd_handler_runs_total", { subscriber: "enrich", outcome: "skipped" })).toBe(1);
     expect(h.logs.find("message skipped")[0]).toMatchObject({ sub: "enrich", reason: "module dns found nothing for nowhere.invalid: NXDOMAIN" });
     expect(h.logs.find("handler failed permanently")).toEqual([]);
-    expect(existsSync(join(h.stateDir, "dead-letter.jsonl"))).toBe(false);
+    expect(existsSync(join(h.stateDir, "dead-letters")) ? readdirSync(join(h.stateDir, "dead-letters")) : []).toEqual([]);
     expect(h.modules?.queryCount("dns")).toBe(1);
 
     // A new process gets the same attribute add again (a backfill overlap, a redelivery).

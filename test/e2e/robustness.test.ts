@@ -1,6 +1,6 @@
-import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { openEntryFolder } from "../../src/state/entry-folder.js";
 import { startHarness, TEST_KEY, type Harness } from "../support/harness.js";
 
 describe("bad input never stops the daemon", () => {
@@ -45,8 +45,8 @@ describe("bad input never stops the daemon", () => {
     expect(h.counter("misp_enrichd_handler_runs_total", { subscriber: "geolocation", outcome: "dead-lettered" })).toBe(1);
     const line = h.logs.find("handler failed permanently")[0];
     expect(line).toMatchObject({ code: "ENRICHD_MODULE_ERROR", value: "8.8.8.8", attributeType: "ip-dst", sub: "geolocation" });
-    const letters = readFileSync(join(h.stateDir, "dead-letter.jsonl"), "utf8").trim().split("\n");
-    expect(JSON.parse(letters[0] as string)).toMatchObject({ subscriber: "geolocation", code: "ENRICHD_MODULE_ERROR", topic: "misp_json_attribute" });
+    const letters = await openEntryFolder(join(h.stateDir, "dead-letters")).list();
+    expect(letters[0]).toMatchObject({ subscriber: "geolocation", error: { code: "ENRICHD_MODULE_ERROR" }, frame: { topic: "misp_json_attribute" } });
     await enrichAfter(h, "188.65.220.25");
     expect(h.misp.state.objects).toHaveLength(1);
   });

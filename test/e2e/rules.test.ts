@@ -4,8 +4,10 @@
 // rules, and what stops a loop.
 
 import { readFileSync, rmSync } from "node:fs";
+import { join } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { parse as parseYaml } from "yaml";
+import { openEntryFolder } from "../../src/state/entry-folder.js";
 import { startHarness, type Harness } from "../support/harness.js";
 import { RECEIVER_CA_FILE, startWebhookReceiver } from "../support/webhook-receiver.js";
 
@@ -164,7 +166,8 @@ describe("rules", () => {
     expect(tls.requests.map((r) => r.url)).toEqual(["/trusted"]);
     expect(h.counter("misp_enrichd_handler_runs_total", { subscriber: "untrusted", outcome: "dead-lettered" })).toBe(1);
     expect(h.counter("misp_enrichd_retries_total", { subscriber: "untrusted" })).toBe(0);
-    expect(readFileSync(`${h.stateDir}/dead-letter.jsonl`, "utf8")).toMatch(/"code":"ENRICHD_WEBHOOK_REJECTED".*TLS certificate is not trusted/);
+    const letters = await openEntryFolder(join(h.stateDir, "dead-letters")).list();
+    expect(letters).toEqual([expect.objectContaining({ subscriber: "untrusted", error: { code: "ENRICHD_WEBHOOK_REJECTED", message: expect.stringMatching(/TLS certificate is not trusted/) } })]);
   });
 
   it("send a webhook again after a 503 without repeating the steps before it", async () => {

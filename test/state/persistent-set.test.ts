@@ -91,3 +91,25 @@ describe("persistent set, while running", () => {
     reloaded.close();
   });
 });
+
+describe("persistent set with a bound", () => {
+  it("forgets the oldest entries beyond maxEntries, in memory and in its file, and keeps a re-added one", () => {
+    const file = join(mkdtempSync(join(tmpdir(), "enrichd-set-")), "s.jsonl");
+    onTestFinished(() => rmSync(join(file, ".."), { recursive: true, force: true }));
+    const set = createPersistentSet({ file, ttlSeconds: 86_400, maxEntries: 1_000 });
+    for (let i = 0; i < 30_000; i++) {
+      set.add(`value-${i}`);
+      if (i % 1_000 === 0) set.add("value-kept"); // used again and again: never the oldest
+    }
+    expect(set.size).toBe(1_000);
+    expect(set.has("value-0")).toBe(false);
+    expect(set.has("value-29999")).toBe(true);
+    expect(set.has("value-kept")).toBe(true);
+    expect(readFileSync(file, "utf8").split("\n").filter(Boolean).length).toBeLessThan(12_500);
+    set.close();
+    const reloaded = createPersistentSet({ file, ttlSeconds: 86_400, maxEntries: 500 });
+    expect(reloaded.size).toBe(500);
+    expect(reloaded.has("value-29999")).toBe(true);
+    reloaded.close();
+  });
+});

@@ -38,6 +38,7 @@ export function runnerKit(options: Partial<HandlerRunnerOptions> = {}): RunnerKi
     logger: logs.logger,
     metrics,
     spool: {
+      dir: "spool",
       put: async (entry) => {
         spooled.push(entry);
         return { ...entry, id: String(spooled.length), spooledAt: new Date(0).toISOString() } as SpoolEntry;
@@ -45,8 +46,16 @@ export function runnerKit(options: Partial<HandlerRunnerOptions> = {}): RunnerKi
       list: async () => [],
       remove: async () => undefined,
       count: async () => spooled.length,
+      usage: () => ({ entries: spooled.length, bytes: 0, full: false }),
+      refresh: async () => ({ entries: spooled.length, bytes: 0, full: false }),
     },
-    deadLetters: { file: "dead-letter.jsonl", put: async (letter) => void deadLetters.push(letter) },
+    deadLetters: {
+      dir: "dead-letters",
+      put: async (letter) => {
+        deadLetters.push(letter);
+        return { ...letter, id: String(deadLetters.length), spooledAt: new Date(0).toISOString() };
+      },
+    },
     retryAttempts: 3,
     retryInitialDelayMs: 5,
     retryMaxDelayMs: 60_000,

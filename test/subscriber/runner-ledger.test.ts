@@ -56,12 +56,15 @@ describe("the handled ledger and permanent answers", () => {
   it("does not remember work that failed for a reason a retry may fix, even when the spool could not keep it", async () => {
     const kit = runnerKit({
       spool: {
+        dir: "spool",
         put: async () => {
           throw new Error("disk full");
         },
         list: async () => [],
         remove: async () => undefined,
         count: async () => 0,
+        usage: () => ({ entries: 0, bytes: 0, full: false }),
+        refresh: async () => ({ entries: 0, bytes: 0, full: false }),
       },
     });
     const { handler, calls } = throwing(() => new EnrichdError("ENRICHD_MODULE_UNAVAILABLE", "misp-modules answered HTTP 503"));

@@ -64,6 +64,15 @@ function metricKey(name: string, labels: Readonly<Record<string, string>> = {}):
   return parts.length === 0 ? name : `${name}{${parts.join(",")}}`;
 }
 
+/** A rendered series name with its labels in name order (prom-client keeps the order of first use). */
+function sortedKey(rendered: string): string {
+  const brace = rendered.indexOf("{");
+  if (brace < 0) return rendered;
+  const labels: Record<string, string> = {};
+  for (const m of rendered.slice(brace).matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)) labels[m[1] as string] = m[2] as string;
+  return metricKey(rendered.slice(0, brace), labels);
+}
+
 let started = 0;
 
 export async function startDaemonProcess(options: DaemonProcessOptions): Promise<DaemonProcess> {
@@ -71,7 +80,7 @@ export async function startDaemonProcess(options: DaemonProcessOptions): Promise
   const name = options.name ?? `daemon #${started}`;
   const configPath = join(options.dir, `config-${started}.yaml`);
   // Metrics on a port the OS picks; the daemon logs the address.
-  writeFileSync(configPath, stringify(nest({ "metrics.listen": "127.0.0.1:0", ...options.config })));
+  writeFileSync(configPath, stringify(nest({ "metrics.listen": "127.0.0.1:0", ...options.config })), { mode: 0o600 });
 
   const child: ChildProcess = spawn(process.execPath, [CLI, "run", "--config", configPath], {
     env: { PATH: process.env.PATH ?? "", KAFKAJS_NO_PARTITIONER_WARNING: "1", ...options.env },
@@ -134,7 +143,7 @@ export async function startDaemonProcess(options: DaemonProcessOptions): Promise
     const wanted = metricKey(metricName, labels);
     for (const line of text.split("\n")) {
       const space = line.lastIndexOf(" ");
-      if (!line.startsWith("#") && line.slice(0, space) === wanted) return Number(line.slice(space + 1));
+      if (!line.startsWith("#") && sortedKey(line.slice(0, space)) === wanted) return Number(line.slice(space + 1));
     }
     return 0;
   };

@@ -43,6 +43,10 @@ async function run(command: string, args: string[], env: Record<string, string>)
 const execStart = (unit: string): string => /^ExecStart=(.*)$/m.exec(unit)?.[1] ?? "";
 
 describe("the documented install", () => {
+  it("reloads with SIGHUP: `systemctl reload` sends it to the daemon", () => {
+    expect(readFileSync(UNIT, "utf8")).toMatch(/^ExecReload=\/bin\/kill -HUP \$MAINPID$/m);
+  });
+
   it("README's commands install into the prefix the unit's ExecStart runs from", () => {
     expect(execStart(readFileSync(UNIT, "utf8"))).toBe(`${PREFIX}/bin/misp-enrichd run --config /etc/misp-enrichd/config.yaml`);
     expect(README).toContain(`sudo npm install --global --prefix ${PREFIX} ./misp-enrichd-${version}.tgz`);

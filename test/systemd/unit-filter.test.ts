@@ -2,14 +2,15 @@
 // systemd/misp-enrichd.service (SystemCallFilter with this machine's @groups, RestrictRealtime,
 // RestrictAddressFamilies), loads those filters as systemd would, and execs `node … run` under
 // them. The daemon subscribes to a real ZeroMQ publisher (libzmq's I/O thread starts), enriches one
-// message through the module stand-in into the MISP stand-in, and stops on SIGTERM with exit 0.
+// message through the module stand-in into the MISP stand-in, serves /metrics, reloads on SIGHUP,
+// and stops on SIGTERM with exit 0.
 // `--kill` ignores the unit's SystemCallErrorNumber: any filtered call kills the daemon, so a pass
 // shows that nothing on this path relies on a call failing with EPERM.
 
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { describe, expect, it, vi } from "vitest";
-import { jsonLines as json, startCli, startPeers } from "../cli/cli.js";
+import { jsonLines as json, startCli, startPeers, tempDir, writeConfig } from "../cli/cli.js";
 
 const UNIT = join(import.meta.dirname, "../../systemd/misp-enrichd.service");
 const WRAPPER = join(import.meta.dirname, "unit-seccomp.py");
@@ -28,9 +29,11 @@ const missing = missingTools();
 if (missing) process.stderr.write(`skipping the unit's seccomp test: ${missing}\n`);
 
 describe.skipIf(missing !== undefined)("systemd/misp-enrichd.service's system-call filter", () => {
-  it("lets the built daemon start, enrich a message from ZeroMQ and stop on SIGTERM with exit 0", { timeout: 60_000 }, async () => {
+  it("lets the built daemon start, enrich a message from ZeroMQ, serve its metrics, reload on SIGHUP and stop on SIGTERM with exit 0", { timeout: 60_000 }, async () => {
     const peers = await startPeers();
-    const cli = startCli(["run", "--log-level", "debug"], peers.env, [PYTHON, WRAPPER, UNIT, "--kill", "--"]);
+    // With the metrics endpoint: scraping reads the process figures (getrusage, /proc) under the filter too.
+    const config = writeConfig(tempDir(), "metrics:\n  listen: 127.0.0.1:0\n");
+    const cli = startCli(["run", "--config", config, "--log-level", "debug"], peers.env, [PYTHON, WRAPPER, UNIT, "--kill", "--"]);
     const exit = (): string => `exit ${String(cli.child.exitCode)}, signal ${String(cli.child.signalCode)}\n${cli.stderr()}`;
     const logged = (msg: string): boolean => json(cli.stdout()).some((l) => l.msg === msg);
     // Until `done` holds; a daemon killed by the filter (SIGSYS) fails the test at once.
@@ -49,6 +52,13 @@ describe.skipIf(missing !== undefined)("systemd/misp-enrichd.service's system-ca
       return logged("enrichment written");
     });
     expect(peers.misp.state.objects.map((o) => o.name)).toContain("geolocation");
+
+    const url = String(json(cli.stdout()).find((l) => l.msg === "metrics listening")?.url);
+    expect(await (await fetch(url)).text()).toContain("misp_enrichd_process_cpu_seconds_total");
+    expect((await fetch(url.replace(/\/metrics$/, "/readyz"))).status).toBe(200);
+    // A reload builds a new daemon (new sockets, a new folder watch) under the same filter.
+    cli.child.kill("SIGHUP");
+    await until(() => logged("configuration reloaded"));
 
     cli.child.kill("SIGTERM");
     expect(await cli.exited, exit()).toBe(0);
