@@ -27,8 +27,8 @@ export interface EffectLedger {
   readonly expected: number;
   /** Reads MISP's rows added since the last call; returns how many expected effects are written. */
   poll(): number;
-  /** When the written count last grew (epoch ms), undefined before the first effect. */
-  lastWrittenAt(): number | undefined;
+  /** When the last of the first `n` expected effects was written (epoch ms); undefined while one is missing. */
+  caughtUpAt(n: number): number | undefined;
   /** A full count, duplicates included. */
   count(): EffectCounts;
 }
@@ -37,20 +37,23 @@ interface Expected {
   readonly source: string;
   object: boolean;
   reference: boolean;
+  /** Epoch ms, once both are there. */
+  writtenAt?: number;
 }
 
 export function createEffectLedger(state: StandinState): EffectLedger {
   const byObject = new Map<string, Expected>();
+  /** In the order the messages were sent. */
+  const inOrder: Expected[] = [];
   let objectsRead = 0;
   let referencesRead = 0;
   let written = 0;
-  let lastAt: number | undefined;
 
   // Each flag turns true once: the effect is written when the second one does.
   const settle = (entry: Expected): void => {
     if (entry.object && entry.reference) {
       written++;
-      lastAt = Date.now();
+      entry.writtenAt = Date.now();
     }
   };
 
@@ -74,13 +77,23 @@ export function createEffectLedger(state: StandinState): EffectLedger {
   return {
     expect(sourceUuid) {
       const source = sourceUuid.toLowerCase();
-      byObject.set(deriveObjectUuid(source, MODULE, OBJECT), { source, object: false, reference: false });
+      const entry: Expected = { source, object: false, reference: false };
+      byObject.set(deriveObjectUuid(source, MODULE, OBJECT), entry);
+      inOrder.push(entry);
     },
     get expected() {
       return byObject.size;
     },
     poll,
-    lastWrittenAt: () => lastAt,
+    caughtUpAt(n) {
+      poll();
+      let last: number | undefined;
+      for (const entry of inOrder.slice(0, n)) {
+        if (entry.writtenAt === undefined) return undefined;
+        last = Math.max(last ?? 0, entry.writtenAt);
+      }
+      return last;
+    },
     count() {
       poll();
       const lostSample: string[] = [];

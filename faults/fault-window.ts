@@ -3,6 +3,7 @@
 // `faultMs` later, whatever the stream is doing.
 
 import { setTimeout as delay } from "node:timers/promises";
+import { faultEndsNow, type FaultEnd } from "./settle.js";
 import type { Stack } from "./stack.js";
 
 export interface FaultWindow {
@@ -18,8 +19,8 @@ export interface Fault {
   end(): Promise<string>;
 }
 
-/** Resolves once the stream is over, with when the fault ended (epoch ms). */
-export async function streamThroughFault(stack: Stack, window: FaultWindow, fault: Fault, progress: (text: string) => void): Promise<number> {
+/** Resolves once the stream is over, with when the fault ended. */
+export async function streamThroughFault(stack: Stack, window: FaultWindow, fault: Fault, progress: (text: string) => void): Promise<FaultEnd> {
   const count = Math.round((window.perSecond * (window.beforeMs + window.faultMs + window.afterMs)) / 1000);
   const streaming = stack.stream({ count, perSecond: window.perSecond });
   await delay(window.beforeMs);
@@ -27,7 +28,7 @@ export async function streamThroughFault(stack: Stack, window: FaultWindow, faul
   progress(`${await fault.begin()} (${stack.sent} sent so far)`);
   await delay(Math.max(0, window.faultMs - (Date.now() - begun)));
   progress(`${await fault.end()} (${stack.sent} sent so far)`);
-  const endedAt = Date.now();
+  const ended = faultEndsNow(stack);
   await streaming;
-  return endedAt;
+  return ended;
 }

@@ -13,7 +13,7 @@ export interface ScenarioRow {
   readonly written: number;
   readonly lost: number;
   readonly duplicated: number;
-  /** From the fault's end to the last expected effect written; undefined when nothing was written. */
+  /** From the fault's end until every message sent before it ended had its effect (Settled.recoverMs). */
   readonly recoverMs: number | undefined;
   /** How the daemon coped: retries, spool, backfill, breaker, RSS… */
   readonly notes: readonly string[];
@@ -27,8 +27,6 @@ export interface RowInput {
   readonly transport: "zmq" | "kafka";
   readonly sent: number;
   readonly settled: Settled;
-  /** Epoch ms at which the fault ended (the last one, when it repeats). */
-  readonly faultEndAt: number;
   readonly notes: readonly string[];
   /** The daemons' log files, named in the problems when something was lost or doubled. */
   readonly logFiles: readonly string[];
@@ -37,7 +35,7 @@ export interface RowInput {
 }
 
 export function scenarioRow(input: RowInput): ScenarioRow {
-  const { counts, lastEffectAt, complete } = input.settled;
+  const { counts, recoverMs, complete } = input.settled;
   const problems: string[] = [];
   if (counts.lost > 0) {
     problems.push(`${counts.lost} effect(s) missing${complete ? "" : " when the time allowed ran out"}, e.g. the attributes ${counts.lostSample.join(", ")}`);
@@ -54,7 +52,7 @@ export function scenarioRow(input: RowInput): ScenarioRow {
     written: counts.written,
     lost: counts.lost,
     duplicated: counts.duplicated,
-    recoverMs: lastEffectAt === undefined ? undefined : Math.max(0, lastEffectAt - input.faultEndAt),
+    recoverMs,
     notes: input.notes,
     problems,
   };

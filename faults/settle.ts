@@ -10,10 +10,24 @@ import { metricSum } from "./metrics-text.js";
 import { spoolDepth } from "./observe.js";
 import type { Stack } from "./stack.js";
 
+/** When a fault ended, and how many messages had been sent by then. */
+export interface FaultEnd {
+  readonly at: number;
+  readonly sent: number;
+}
+
+export function faultEndsNow(stack: Stack): FaultEnd {
+  return { at: Date.now(), sent: stack.sent };
+}
+
 export interface Settled {
   readonly counts: EffectCounts;
-  /** Epoch ms of the last expected effect written (undefined: none was). */
-  readonly lastEffectAt: number | undefined;
+  /**
+   * From the fault's end until every message sent before it ended had its effect (0 when they all had
+   * it already); undefined when one never did. Messages sent after the fault do not count: their
+   * effects only say how long the stream went on.
+   */
+  readonly recoverMs: number | undefined;
   /** False when the time allowed ran out before every effect was written. */
   readonly complete: boolean;
 }
@@ -24,7 +38,7 @@ const QUIET_LIMIT_MS = 60_000;
 /** A last look after quiet: a duplicate write in flight lands within this. */
 const GRACE_MS = 1_000;
 
-export async function settle(stack: Stack, daemon: DaemonProcess | undefined, timeoutMs: number): Promise<Settled> {
+export async function settle(stack: Stack, daemon: DaemonProcess | undefined, timeoutMs: number, faultEnd: FaultEnd): Promise<Settled> {
   const deadline = Date.now() + timeoutMs;
   let complete = false;
   for (;;) {
@@ -38,7 +52,8 @@ export async function settle(stack: Stack, daemon: DaemonProcess | undefined, ti
   await quiet(stack, daemon);
   await delay(GRACE_MS);
   await stack.misp.settled();
-  return { counts: stack.effects.count(), lastEffectAt: stack.effects.lastWrittenAt(), complete };
+  const caughtUpAt = stack.effects.caughtUpAt(faultEnd.sent);
+  return { counts: stack.effects.count(), recoverMs: caughtUpAt === undefined ? undefined : Math.max(0, caughtUpAt - faultEnd.at), complete };
 }
 
 async function quiet(stack: Stack, daemon: DaemonProcess | undefined): Promise<void> {

@@ -36,8 +36,9 @@ export const FULL: FaultSizes = {
   diskFull: { perSecond: 20, beforeMs: 10_000, faultMs: 30_000, afterMs: 10_000, diskMiB: 64, settleTimeoutMs: 10 * MINUTE, daemon: {} },
 };
 
-/** Retries in a second instead of a minute, the spool re-driven every 2 s, a backfill every 5 s. */
+/** Retries in a second instead of a minute, the spool re-driven every 2 s, a backfill every 5 s, breakers open for 2 s. */
 const QUICK: Dotted = {
+  "breaker.openMs": 2_000,
   "pipeline.retryInitialDelayMs": 100,
   "pipeline.retryMaxDelayMs": 1_000,
   "pipeline.spoolRetryMs": 2_000,

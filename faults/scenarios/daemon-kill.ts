@@ -8,7 +8,7 @@ import { setTimeout as delay } from "node:timers/promises";
 import type { Dotted } from "../config-doc.js";
 import type { Transport } from "../misp-bus.js";
 import { scenarioRow, type ScenarioRow } from "../report.js";
-import { settle } from "../settle.js";
+import { faultEndsNow, settle } from "../settle.js";
 import { startStack } from "../stack.js";
 import { daemonNotes, type ScenarioEnv } from "./scenario.js";
 
@@ -41,7 +41,7 @@ export async function daemonKill(transport: Transport, params: DaemonKillParams,
     let daemon = await stack.startDaemon("daemon-1");
     const count = Math.round((params.perSecond * (params.kills * (params.runMs + params.downMs) + params.afterMs)) / 1000);
     const streaming = stack.stream({ count, perSecond: params.perSecond });
-    let faultEndAt = Date.now();
+    let faultEnd = faultEndsNow(stack);
     const writtenAtKill: number[] = [];
     for (let k = 1; k <= params.kills; k++) {
       await delay(params.runMs);
@@ -49,12 +49,12 @@ export async function daemonKill(transport: Transport, params: DaemonKillParams,
       writtenAtKill.push(stack.effects.poll());
       env.progress(`kill -9 #${k} of ${params.kills} (${stack.sent} sent, ${stack.effects.poll()} written so far)`);
       await delay(params.downMs);
-      faultEndAt = Date.now();
+      faultEnd = faultEndsNow(stack);
       // Not waiting for the bus: a Kafka group join waits out the killed member's session.
       daemon = await stack.startDaemon(`daemon-${k + 1}`, {}, { waitReady: false });
     }
     await streaming;
-    const settled = await settle(stack, daemon, params.settleTimeoutMs);
+    const settled = await settle(stack, daemon, params.settleTimeoutMs, faultEnd);
     const queries = stack.modules.queries();
     return scenarioRow({
       id,
@@ -62,7 +62,6 @@ export async function daemonKill(transport: Transport, params: DaemonKillParams,
       transport,
       sent: stack.sent,
       settled,
-      faultEndAt,
       notes: [
         `${params.perSecond} msg/s`,
         `written at each kill ${writtenAtKill.join("/")}`,

@@ -35,7 +35,7 @@ export async function diskFull(params: DiskFullParams, env: ScenarioEnv): Promis
     });
     try {
       const daemon = await stack.startDaemon("daemon");
-      const faultEndAt = await streamThroughFault(
+      const faultEnd = await streamThroughFault(
         stack,
         params,
         {
@@ -47,7 +47,7 @@ export async function diskFull(params: DiskFullParams, env: ScenarioEnv): Promis
         },
         env.progress,
       );
-      const settled = await settle(stack, daemon, params.settleTimeoutMs);
+      const settled = await settle(stack, daemon, params.settleTimeoutMs, faultEnd);
       const errors = stack.daemons.flatMap((d) => d.notable()).filter(mentionsEnospc);
       const first = errors[0];
       return scenarioRow({
@@ -56,8 +56,7 @@ export async function diskFull(params: DiskFullParams, env: ScenarioEnv): Promis
         transport: "zmq",
         sent: stack.sent,
         settled,
-        faultEndAt,
-        notes: [
+          notes: [
           `${disk.kind}`,
           `${params.perSecond} msg/s`,
           `log lines naming ENOSPC ${errors.length}${first ? `, the first: "${String(first.msg)}" (${String(first.err ?? first.code ?? "")})` : ""}`,

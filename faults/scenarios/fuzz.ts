@@ -8,7 +8,7 @@ import type { Dotted } from "../config-doc.js";
 import { fuzzFrames, type FuzzKind } from "../fuzz-frames.js";
 import { metricSum, type MetricSample } from "../metrics-text.js";
 import { scenarioRow, type ScenarioRow } from "../report.js";
-import { settle } from "../settle.js";
+import { faultEndsNow, settle } from "../settle.js";
 import { startStack } from "../stack.js";
 import { daemonNotes, mib, type ScenarioEnv } from "./scenario.js";
 
@@ -62,9 +62,9 @@ export async function fuzz(params: FuzzParams, env: ScenarioEnv): Promise<Scenar
       if (wait > 0) await delay(wait);
       rss = Math.max(rss, daemon.rssBytes() ?? 0);
     }
-    const faultEndAt = Date.now();
+    const faultEnd = faultEndsNow(stack);
     env.progress(`${sent} hostile frames and ${stack.sent} valid messages sent`);
-    const settled = await settle(stack, daemon, params.settleTimeoutMs);
+    const settled = await settle(stack, daemon, params.settleTimeoutMs, faultEnd);
     // Every frame on the topic (hostile, valid, MISP's echoes) must have reached the daemon's counters.
     const published = stack.published(TOPIC);
     let seen = outcomes(await daemon.metrics());
@@ -83,7 +83,6 @@ export async function fuzz(params: FuzzParams, env: ScenarioEnv): Promise<Scenar
       transport: "zmq",
       sent: sent + stack.sent,
       settled,
-      faultEndAt,
       notes: [
         `valid ${stack.sent}`,
         `hostile ${[...byKind].map(([k, n]) => `${k} ${n}`).join(", ")}`,

@@ -21,7 +21,7 @@ export async function mispOutage(params: MispOutageParams, env: ScenarioEnv): Pr
   try {
     const daemon = await stack.startDaemon("daemon");
     const spool = samplePeak(250, () => spoolDepth(stack.stateDir));
-    const faultEndAt = await streamThroughFault(
+    const faultEnd = await streamThroughFault(
       stack,
       params,
       {
@@ -36,7 +36,7 @@ export async function mispOutage(params: MispOutageParams, env: ScenarioEnv): Pr
       },
       env.progress,
     );
-    const settled = await settle(stack, daemon, params.settleTimeoutMs);
+    const settled = await settle(stack, daemon, params.settleTimeoutMs, faultEnd);
     spool.stop();
     const breakers = breakerStates(await daemon.metrics().catch(() => []));
     return scenarioRow({
@@ -45,7 +45,6 @@ export async function mispOutage(params: MispOutageParams, env: ScenarioEnv): Pr
       transport: "zmq",
       sent: stack.sent,
       settled,
-      faultEndAt,
       notes: [`${params.perSecond} msg/s`, `spool peak ${spool.peak}`, ...daemonNotes(stack.daemons), ...(breakers ? [`breakers at the end: ${breakers}`] : [])],
       logFiles: stack.daemons.map((d) => d.logFile),
     });

@@ -24,7 +24,7 @@ export async function moduleRestart(params: ModuleRestartParams, env: ScenarioEn
     const daemon = await stack.startDaemon("daemon");
     const spool = samplePeak(250, () => spoolDepth(stack.stateDir));
     let breakersWhileDown: string | undefined;
-    const faultEndAt = await streamThroughFault(
+    const faultEnd = await streamThroughFault(
       stack,
       params,
       {
@@ -40,7 +40,7 @@ export async function moduleRestart(params: ModuleRestartParams, env: ScenarioEn
       },
       env.progress,
     );
-    const settled = await settle(stack, daemon, params.settleTimeoutMs);
+    const settled = await settle(stack, daemon, params.settleTimeoutMs, faultEnd);
     spool.stop();
     const breakersAfter = breakerStates(await daemon.metrics().catch(() => []));
     return scenarioRow({
@@ -49,7 +49,6 @@ export async function moduleRestart(params: ModuleRestartParams, env: ScenarioEn
       transport: "zmq",
       sent: stack.sent,
       settled,
-      faultEndAt,
       notes: [
         stack.modules.kind,
         `${params.perSecond} msg/s`,

@@ -9,7 +9,7 @@ import type { DaemonExit } from "../daemon-process.js";
 import { streamThroughFault, type FaultWindow } from "../fault-window.js";
 import type { ZmqBus } from "../misp-bus.js";
 import { scenarioRow, type ScenarioRow } from "../report.js";
-import { settle } from "../settle.js";
+import { settle, type FaultEnd } from "../settle.js";
 import { startStack, type Stack } from "../stack.js";
 import { daemonNotes, type ScenarioEnv } from "./scenario.js";
 
@@ -19,15 +19,14 @@ export interface GapParams extends FaultWindow {
 }
 
 /** The row of a gap scenario, once the stream is over. */
-async function gapRow(stack: Stack, id: string, title: string, faultEndAt: number, params: GapParams, notes: readonly string[]): Promise<ScenarioRow> {
-  const settled = await settle(stack, stack.daemons.at(-1), params.settleTimeoutMs);
+async function gapRow(stack: Stack, id: string, title: string, faultEnd: FaultEnd, params: GapParams, notes: readonly string[]): Promise<ScenarioRow> {
+  const settled = await settle(stack, stack.daemons.at(-1), params.settleTimeoutMs, faultEnd);
   return scenarioRow({
     id,
     title,
     transport: "zmq",
     sent: stack.sent,
     settled,
-    faultEndAt,
     notes: [`${params.perSecond} msg/s`, ...notes, ...daemonNotes(stack.daemons)],
     logFiles: stack.daemons.map((d) => d.logFile),
   });
@@ -40,7 +39,7 @@ export async function publisherRestart(params: GapParams, env: ScenarioEnv): Pro
     await stack.startDaemon("daemon");
     let sentAtStop = 0;
     let piled = 0;
-    const faultEndAt = await streamThroughFault(
+    const faultEnd = await streamThroughFault(
       stack,
       params,
       {
@@ -57,7 +56,7 @@ export async function publisherRestart(params: GapParams, env: ScenarioEnv): Pro
       },
       env.progress,
     );
-    return await gapRow(stack, "4a", `mispzmq.py down ${params.faultMs / 1000} s`, faultEndAt, params, [`${piled} messages flushed before the daemon reconnected`]);
+    return await gapRow(stack, "4a", `mispzmq.py down ${params.faultMs / 1000} s`, faultEnd, params, [`${piled} messages flushed before the daemon reconnected`]);
   } finally {
     await stack.close();
   }
@@ -69,7 +68,7 @@ export async function daemonStopped(params: GapParams, env: ScenarioEnv): Promis
     const first = await stack.startDaemon("daemon-1");
     let exit: DaemonExit | undefined;
     let sentAtStop = 0;
-    const faultEndAt = await streamThroughFault(
+    const faultEnd = await streamThroughFault(
       stack,
       params,
       {
@@ -87,7 +86,7 @@ export async function daemonStopped(params: GapParams, env: ScenarioEnv): Promis
       },
       env.progress,
     );
-    return await gapRow(stack, "4b", `daemon stopped ${params.faultMs / 1000} s`, faultEndAt, params, [`SIGTERM exit ${exit?.code ?? exit?.signal}`]);
+    return await gapRow(stack, "4b", `daemon stopped ${params.faultMs / 1000} s`, faultEnd, params, [`SIGTERM exit ${exit?.code ?? exit?.signal}`]);
   } finally {
     await stack.close();
   }

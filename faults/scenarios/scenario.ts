@@ -18,8 +18,9 @@ export function daemonNotes(daemons: readonly DaemonProcess[]): string[] {
   const notes = [
     `retries ${f.retries}`,
     `spooled ${f.spooled}`,
+    f.parked > 0 ? `parked by an open breaker ${f.parked}` : "",
     f.redriven > 0 ? `re-driven from the spool ${f.redriven}` : "",
-    f.backfilled > 0 ? `backfilled ${f.backfilled}` : "",
+    f.backfilled > 0 ? `fed by the backfill ${f.backfilled}` : "",
     f.breakerChanges > 0 ? `breaker log lines ${f.breakerChanges}` : "",
     f.permanentFailures > 0 ? `permanent failures ${f.permanentFailures}` : "",
     f.spoolRefused > 0 ? `spool refused ${f.spoolRefused}` : "",

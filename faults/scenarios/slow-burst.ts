@@ -8,7 +8,7 @@ import type { Dotted } from "../config-doc.js";
 import { metricSum } from "../metrics-text.js";
 import { samplePeak, spoolDepth } from "../observe.js";
 import { scenarioRow, type ScenarioRow } from "../report.js";
-import { settle } from "../settle.js";
+import { faultEndsNow, settle } from "../settle.js";
 import { startStack } from "../stack.js";
 import { daemonNotes, mib, type ScenarioEnv } from "./scenario.js";
 
@@ -52,9 +52,9 @@ export async function slowBurst(params: SlowBurstParams, env: ScenarioEnv): Prom
     const slowPeak = rss.peak;
     const writtenWhileSlow = stack.effects.poll();
     stack.misp.faults.slowWrites(0);
-    const faultEndAt = Date.now();
+    const faultEnd = faultEndsNow(stack);
     env.progress(`MISP fast again after ${writtenWhileSlow} effects written`);
-    const settled = await settle(stack, daemon, params.settleTimeoutMs);
+    const settled = await settle(stack, daemon, params.settleTimeoutMs, faultEnd);
     rss.stop();
     spool.stop();
     clearInterval(progress);
@@ -67,7 +67,6 @@ export async function slowBurst(params: SlowBurstParams, env: ScenarioEnv): Prom
       transport: "zmq",
       sent: stack.sent,
       settled,
-      faultEndAt,
       notes: [
         `burst published in ${(burstMs / 1000).toFixed(1)} s`,
         `written while MISP was slow ${writtenWhileSlow}`,

@@ -27,10 +27,11 @@ describe("the fault suite's effect ledger", () => {
     for (const source of SOURCES) ledger.expect(source);
     state.objects.push({ uuid: objectOf(SOURCES[0] as string) }, { uuid: objectOf(SOURCES[1] as string) });
     expect(ledger.poll()).toBe(0);
-    expect(ledger.lastWrittenAt()).toBeUndefined();
+    expect(ledger.caughtUpAt(1)).toBeUndefined();
     state.references.push(reference(SOURCES[0] as string), reference(SOURCES[2] as string));
     expect(ledger.poll()).toBe(1);
-    expect(ledger.lastWrittenAt()).toBeTypeOf("number");
+    expect(ledger.caughtUpAt(1)).toBeTypeOf("number");
+    expect(ledger.caughtUpAt(2)).toBeUndefined();
     expect(ledger.count()).toMatchObject({ expected: 3, written: 1, lost: 2, duplicated: 0, lostSample: [SOURCES[1], SOURCES[2]] });
   });
 

@@ -4,6 +4,7 @@
 import { describe, expect, it } from "vitest";
 import { attributeTemplate, fuzzFrames, seededRandom } from "../../faults/fuzz-frames.js";
 import { metricSum, metricsMatching, parseMetrics } from "../../faults/metrics-text.js";
+import { breakerStates } from "../../faults/observe.js";
 import { createDecoder } from "../../src/decode/decoder.js";
 import { createTopicTable } from "../../src/decode/topic.js";
 
@@ -24,6 +25,19 @@ describe("the fault suite's metrics reader", () => {
     expect(metricSum(samples, "misp_enrichd_handler_runs_total", { subscriber: "geolocation", outcome: "spooled" })).toBe(2);
     expect(metricSum(samples, "misp_enrichd_missing_total")).toBe(0);
     expect(metricsMatching(samples, /breaker/)).toEqual([{ name: "misp_enrichd_breaker_state", labels: { target: "misp", note: 'a "quoted" value' }, value: 1 }]);
+  });
+});
+
+describe("the fault suite's breaker reader", () => {
+  it("says each peer's state, its transitions and the calls refused, and nothing when there is no breaker metric", () => {
+    const samples = parseMetrics(`misp_enrichd_breaker_state{peer="misp"} 0
+misp_enrichd_breaker_state{peer="modules"} 2
+misp_enrichd_breaker_transitions_total{peer="modules",state="open"} 1
+misp_enrichd_breaker_transitions_total{peer="modules",state="closed"} 0
+misp_enrichd_breaker_rejections_total{peer="modules"} 12
+`);
+    expect(breakerStates(samples)).toBe("misp closed; modules open (open 1×), 12 calls refused");
+    expect(breakerStates(parseMetrics(TEXT.replace(/.*breaker.*\n/, "")))).toBeUndefined();
   });
 });
 
