@@ -1,5 +1,5 @@
 // The FrameSink every bus feeds: decode → echo guard → route → the keyed queue, one task per
-// matching handler, ordered per subscriber and event. Counts frames, drops, decode errors, messages
+// matching handler, ordered per subscriber and attribute (or event, route/ordering-key.ts). Counts frames, drops, decode errors, messages
 // and echoes; never throws, so a bad frame never stops a bus.
 
 import type { FrameSink } from "../bus/types.js";
@@ -74,9 +74,8 @@ export function createFrameSink(options: FrameSinkOptions): FrameSink {
       }
       return RESOLVED;
     }
-    const key = orderingKey(message);
     // Pushed in one go: the queue never looks idle between two handlers of one message.
-    const pushes = handlers.map((handler) => queue.push(`${handler.subscriber}|${key}`, () => run(handler, message, frame)));
+    const pushes = handlers.map((handler) => queue.push(`${handler.subscriber}|${orderingKey(message, handler.order)}`, () => run(handler, message, frame)));
     const dones: Promise<unknown>[] = [];
     let refused: unknown;
     for (const pushed of await Promise.allSettled(pushes)) {

@@ -5,6 +5,7 @@ import type { Logger } from "pino";
 import type { Attribute, EventSummary, MessageKind, MessageOfKind } from "../decode/types.js";
 import type { AttributeEdit, MispClient, WriteReport } from "../misp/types.js";
 import type { ModuleResult, QueryOptions } from "../modules/types.js";
+import type { OrderScope } from "../route/ordering-key.js";
 import type { FilterQuery, KindOfQuery, RouteSpec, Where } from "../route/types.js";
 
 export interface EnrichmentTools {
@@ -74,6 +75,13 @@ export interface SubscriberDefinition<O extends SubscriberOptions = SubscriberOp
   /** Module names this subscriber queries, given its options: checked at start-up against `/modules`. */
   readonly modules?: (options: O) => readonly { readonly module: string; readonly types: readonly string[] }[];
   readonly setup: (sub: SubscriberBuilder, options: O) => void;
+  /**
+   * What this subscriber's messages are ordered over. "attribute" (the default): the messages about
+   * one attribute (add, edits, tag attaches, sightings, deletion) run one at a time in arrival order,
+   * different attributes concurrently, even inside one event. "event": every message of one event
+   * runs one at a time, in arrival order — for a handler that reads or writes event-wide state.
+   */
+  readonly order?: OrderScope;
 }
 
 /** A registered `sub.on(...)`: its route and its handler, type-erased for the router. */
