@@ -74,6 +74,16 @@ const busSchema = z
   })
   .strict();
 
+/** Module answers kept (modules/cache.ts): key module + type + value + config hash. */
+const moduleCacheSchema = z
+  .object({
+    ttlSeconds: z.number().int().min(0).default(3_600),
+    ttlSecondsByModule: z.record(z.string(), z.number().int().min(0)).default({}),
+    maxEntries: positiveInt.default(10_000),
+    maxBytes: positiveInt.default(32 * 1024 * 1024),
+  })
+  .strict();
+
 const modulesSchema = z
   .object({
     url: url(["http", "https"]).default("http://127.0.0.1:6666"),
@@ -83,6 +93,7 @@ const modulesSchema = z
     // stock server is asked for more than 9 (modules/capacity.ts).
     concurrency: z.number().int().min(1).max(1024).default(8),
     config: z.record(z.string(), z.record(z.string(), z.unknown())).default({}),
+    cache: moduleCacheSchema.default(moduleCacheSchema.parse({})),
   })
   .strict();
 

@@ -8,6 +8,7 @@ import type { Logger } from "../log.js";
 import type { Metrics } from "../metrics/metrics.js";
 import { interpretQueryAnswer, retryAfter } from "./answer.js";
 import { parseModuleList } from "./descriptor.js";
+import type { ResultCache } from "./cache.js";
 import { createLimiter } from "./limiter.js";
 import { buildModuleConfig, buildQueryBody, serverTimeoutSeconds } from "./request.js";
 import { normaliseResult } from "./result.js";
@@ -28,6 +29,8 @@ export interface ModulesClientOptions {
   readonly metrics: Metrics;
   /** Tests pass their own; the client then leaves it open on close(). */
   readonly dispatcher?: Dispatcher;
+  /** Answers kept and identical queries in flight shared (cache.ts); absent: every query calls the server. */
+  readonly cache?: ResultCache;
 }
 
 export const MODULE_QUERIES_METRIC = "misp_enrichd_module_queries_total";
@@ -100,6 +103,9 @@ export function createModulesClient(options: ModulesClientOptions): ModulesClien
     const started = performance.now();
     const details = { module, attributeType: attribute.type, value: attribute.value };
     const { signal } = queryOptions;
+    // Errors before the server is asked are counted here; a call counts its own outcome.
+    let asked = false;
+    let called = false;
     try {
       const descriptor = await describe(module, signal);
       if (descriptor.inputTypes.length > 0 && !descriptor.inputTypes.includes(attribute.type)) {
@@ -107,32 +113,49 @@ export function createModulesClient(options: ModulesClientOptions): ModulesClien
           details: { ...details, inputTypes: descriptor.inputTypes },
         });
       }
+      const config = buildModuleConfig(descriptor.configKeys, moduleConfig[module], queryOptions.config);
       const body = buildQueryBody({
         module,
         format: descriptor.format,
         attribute,
-        config: buildModuleConfig(descriptor.configKeys, moduleConfig[module], queryOptions.config),
+        config,
         timeoutSeconds,
         eventId: queryOptions.eventId ?? (attribute.eventId > 0 ? attribute.eventId : undefined),
       });
       const path = `${base.path}/query`;
-      assertOpen(); // close() may have run while the descriptor was fetched
-      const post = (): Promise<HttpAnswer> =>
-        exchange({ dispatcher, origin: base.origin, path, method: "POST", body: JSON.stringify(body), timeoutMs, signal, details });
-      const answer = await limiter.run(post, signal).catch((error: unknown) => {
-        if (error instanceof EnrichdError) throw error;
-        throw abortedError(`POST ${path}`, details, error); // aborted while waiting for a slot
-      });
-      const result = normaliseResult(module, descriptor.format, attribute, interpretQueryAnswer(answer, details));
-      metrics.inc(MODULE_QUERIES_METRIC, { module, outcome: "ok" });
-      logger.debug(
-        { module, attributeUuid: attribute.uuid, durationMs: Math.round(performance.now() - started), objects: result.objects.length },
-        "module answered",
-      );
+      // One call to the server; the cache may share it between identical queries or skip it.
+      const call = async (callSignal?: AbortSignal): Promise<ModuleResult> => {
+        called = true;
+        assertOpen(); // close() may have run while the descriptor was fetched
+        try {
+          const post = (): Promise<HttpAnswer> =>
+            exchange({ dispatcher, origin: base.origin, path, method: "POST", body: JSON.stringify(body), timeoutMs, signal: callSignal, details });
+          const answer = await limiter.run(post, callSignal).catch((error: unknown) => {
+            if (error instanceof EnrichdError) throw error;
+            throw abortedError(`POST ${path}`, details, error); // aborted while waiting for a slot
+          });
+          const result = normaliseResult(module, descriptor.format, attribute, interpretQueryAnswer(answer, details));
+          metrics.inc(MODULE_QUERIES_METRIC, { module, outcome: "ok" });
+          return result;
+        } catch (error) {
+          metrics.inc(MODULE_QUERIES_METRIC, { module, outcome: OUTCOMES[errorCode(error)] ?? "failed" });
+          throw error;
+        }
+      };
+      asked = true;
+      const result = options.cache
+        ? await options.cache.query({ module, type: attribute.type, value: attribute.value, config, attributeUuid: attribute.uuid }, call, signal)
+        : await call(signal);
+      if (logger.isLevelEnabled("debug")) {
+        logger.debug(
+          { module, attributeUuid: attribute.uuid, durationMs: Math.round(performance.now() - started), objects: result.objects.length, called },
+          "module answered",
+        );
+      }
       return result;
     } catch (error) {
       const code = errorCode(error);
-      metrics.inc(MODULE_QUERIES_METRIC, { module, outcome: OUTCOMES[code] ?? "failed" });
+      if (!asked) metrics.inc(MODULE_QUERIES_METRIC, { module, outcome: OUTCOMES[code] ?? "failed" });
       logger.debug(
         { module, attributeUuid: attribute.uuid, durationMs: Math.round(performance.now() - started), code },
         "module query failed",
