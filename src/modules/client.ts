@@ -57,7 +57,7 @@ export function createModulesClient(options: ModulesClientOptions): ModulesClien
   const limiter = createLimiter(concurrency);
   const timeoutSeconds = serverTimeoutSeconds(timeoutMs);
 
-  let cache: { readonly at: number; readonly modules: readonly ModuleDescriptor[] } | undefined;
+  let cache: { readonly at: number; readonly modules: readonly ModuleDescriptor[]; readonly server?: string } | undefined;
   let discovery: Promise<readonly ModuleDescriptor[]> | undefined;
   let closing: Promise<void> | undefined;
 
@@ -76,7 +76,7 @@ export function createModulesClient(options: ModulesClientOptions): ModulesClien
       throw new EnrichdError("ENRICHD_MODULE_RESPONSE_INVALID", `GET ${path} answered something that is not JSON`, { cause: error });
     }
     const modules = Object.freeze(parseModuleList(body, logger));
-    cache = { at: Date.now(), modules };
+    cache = { at: Date.now(), modules, ...(answer.server === undefined ? {} : { server: answer.server }) };
     logger.debug({ modules: modules.length }, "discovered misp-modules");
     return modules;
   }
@@ -175,6 +175,7 @@ export function createModulesClient(options: ModulesClientOptions): ModulesClien
     list,
     describe,
     query,
+    serverHeader: () => cache?.server,
     close() {
       closing ??= (async () => {
         limiter.clear(new EnrichdError("ENRICHD_MODULE_UNAVAILABLE", "the modules client closed before the query was sent"));

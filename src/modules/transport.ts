@@ -16,6 +16,8 @@ export interface HttpAnswer {
   readonly text: string;
   /** `Retry-After` in milliseconds, when the answer carried one. */
   readonly retryAfterMs?: number;
+  /** The `Server` header, when there was one (`TornadoServer/6.4.1` from a stock misp-modules). */
+  readonly server?: string;
 }
 
 export interface ExchangeOptions {
@@ -49,7 +51,13 @@ export async function exchange(options: ExchangeOptions): Promise<HttpAnswer> {
     });
     const text = await readCapped(response.body, what, options.details);
     const retryAfterMs = parseRetryAfter(response.headers["retry-after"]);
-    return retryAfterMs === undefined ? { status: response.statusCode, text } : { status: response.statusCode, text, retryAfterMs };
+    const server = response.headers.server;
+    return {
+      status: response.statusCode,
+      text,
+      ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+      ...(typeof server === "string" ? { server } : {}),
+    };
   } catch (error) {
     if (error instanceof EnrichdError) throw error;
     if (options.signal?.aborted === true) throw abortedError(what, options.details, options.signal.reason);
