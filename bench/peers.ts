@@ -28,7 +28,7 @@ let cpuMark = process.cpuUsage();
 async function start(options: PeersStartOptions): Promise<PeersStarted> {
   if (options.zmq) publisher = await startZmqPublisher();
   const bus = publisher;
-  modules = await startModulesStandin();
+  modules = await startModulesStandin(options.modulesLatencyMs ? { latencyMs: options.modulesLatencyMs } : {});
   const front = async (url: string, delayMs: number): Promise<string> => {
     if (delayMs <= 0) return url;
     const proxy = await startDelayProxy(url, delayMs);
@@ -37,7 +37,8 @@ async function start(options: PeersStartOptions): Promise<PeersStarted> {
   };
   let mispUrl: string;
   if (options.misp === "light") {
-    light = await startMispLike({ key: BENCH_KEY, delayMs: options.mispDelayMs });
+    const publishRaw = bus ? (frame: string): Promise<void> => bus.publishRaw(frame) : undefined;
+    light = await startMispLike({ key: BENCH_KEY, delayMs: options.mispDelayMs, ...(publishRaw ? { publish: publishRaw } : {}) });
     mispUrl = light.url;
   } else {
     const publish = bus
@@ -80,6 +81,7 @@ function stats(set: string | undefined): PeersStats {
     writeOrder: sets.checkOrder(misp ? misp.state.references.map((r) => r.referencedUuid) : (light?.referenced ?? []), set),
     cpuMs: (used.user + used.system) / 1000,
     publishedByTopic: Object.fromEntries(published),
+    echoes: light?.echoes() ?? 0,
   };
 }
 

@@ -3,13 +3,15 @@
 // clean of the scenarios before it.
 
 import { runBackpressure, type BackpressureParams } from "./backpressure-scenario.js";
+import { runFeed, type FeedParams } from "./feed-scenario.js";
 import { runPipeline, type PipelineParams } from "./pipeline-scenario.js";
 import { runZmq, type ZmqParams } from "./zmq-scenario.js";
 
 export type ScenarioRequest =
   | { readonly name: "pipeline"; readonly params: PipelineParams }
   | { readonly name: "backpressure"; readonly params: BackpressureParams }
-  | { readonly name: "zmq"; readonly params: ZmqParams };
+  | { readonly name: "zmq"; readonly params: ZmqParams }
+  | { readonly name: "feed"; readonly params: FeedParams };
 
 export type ScenarioReply = { readonly ok: true; readonly result: unknown } | { readonly ok: false; readonly error: string };
 
@@ -21,6 +23,8 @@ async function run(request: ScenarioRequest): Promise<unknown> {
       return runBackpressure(request.params);
     case "zmq":
       return runZmq(request.params);
+    case "feed":
+      return runFeed(request.params);
   }
 }
 

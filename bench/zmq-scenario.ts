@@ -162,7 +162,7 @@ function noRouteAttribute(frame: CorpusFrame): string {
 }
 
 /** ZeroMQ's slow joiner: publish heartbeats until the daemon has received one. */
-async function untilSubscribed(beat: () => Promise<void>, received: () => boolean): Promise<void> {
+export async function untilSubscribed(beat: () => Promise<void>, received: () => boolean): Promise<void> {
   const deadline = Date.now() + 10_000;
   while (!received()) {
     if (Date.now() > deadline) throw new Error("the daemon's SUB socket never received a heartbeat");

@@ -17,7 +17,7 @@ export interface Metrics {
 
 const HELP: Readonly<Record<string, string>> = {
   misp_enrichd_frames_total: "Bus frames received, by transport and kind (unknown for unknown topics).",
-  misp_enrichd_frames_dropped_total: "Frames dropped before parsing, by reason (unwanted topic, too large).",
+  misp_enrichd_frames_dropped_total: "Frames dropped before parsing, by reason (unwanted topic, too large, no route can match).",
   misp_enrichd_decode_errors_total: "Frames that failed to decode, by error code.",
   misp_enrichd_messages_total: "Decoded messages, by kind.",
   misp_enrichd_handler_runs_total: "Handler runs, by subscriber and outcome (done, skipped, duplicate, revoked, spooled, dead-lettered, retry-later).",

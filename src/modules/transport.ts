@@ -2,6 +2,7 @@
 // destroyed, and transport failures turned into catalogue errors. The status is judged by the caller.
 
 import type { Dispatcher } from "undici";
+import { createDeadline } from "../deadline.js";
 import { EnrichdError, errorMessage } from "../errors.js";
 import { parseRetryAfter } from "../retry-delay.js";
 
@@ -37,8 +38,8 @@ export interface ExchangeOptions {
  * passes or `signal` aborts, ENRICHD_MODULE_UNAVAILABLE when the connection fails.
  */
 export async function exchange(options: ExchangeOptions): Promise<HttpAnswer> {
-  const timeout = AbortSignal.timeout(options.timeoutMs);
-  const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
+  const deadline = createDeadline(options.timeoutMs, options.signal);
+  const { signal } = deadline;
   const what = `${options.method} ${options.path}`;
   try {
     const response = await options.dispatcher.request({
@@ -61,7 +62,7 @@ export async function exchange(options: ExchangeOptions): Promise<HttpAnswer> {
   } catch (error) {
     if (error instanceof EnrichdError) throw error;
     if (options.signal?.aborted === true) throw abortedError(what, options.details, options.signal.reason);
-    if (timeout.aborted) {
+    if (deadline.timedOut) {
       throw new EnrichdError("ENRICHD_MODULE_TIMEOUT", `${what} got no answer within ${options.timeoutMs} ms`, {
         cause: error,
         details: { ...options.details, timeoutMs: options.timeoutMs },
@@ -71,6 +72,8 @@ export async function exchange(options: ExchangeOptions): Promise<HttpAnswer> {
       cause: error,
       details: { ...options.details, errorCode: (error as { code?: unknown }).code },
     });
+  } finally {
+    deadline.clear();
   }
 }
 

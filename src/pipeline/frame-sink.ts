@@ -26,8 +26,11 @@ export interface FrameSinkOptions {
 }
 
 const RESOLVED: { readonly done: Promise<void> } = { done: Promise.resolve() };
-const UNWANTED = Object.freeze({ reason: "unwanted-topic" });
-const TOO_LARGE = Object.freeze({ reason: "too-large" });
+const DROP_LABELS = {
+  "unwanted-topic": Object.freeze({ reason: "unwanted-topic" }),
+  "too-large": Object.freeze({ reason: "too-large" }),
+  "no-route": Object.freeze({ reason: "no-route" }),
+} as const;
 const nothing = (): void => undefined;
 
 export function createFrameSink(options: FrameSinkOptions): FrameSink {
@@ -40,7 +43,7 @@ export function createFrameSink(options: FrameSinkOptions): FrameSink {
     metrics.inc("misp_enrichd_frames_total", frameLabels(frame.transport, topics.kindOf(frame.topic) ?? "unknown"));
     const outcome = decoder.decodeFrame(frame);
     if (outcome.status === "dropped") {
-      metrics.inc("misp_enrichd_frames_dropped_total", outcome.reason === "too-large" ? TOO_LARGE : UNWANTED);
+      metrics.inc("misp_enrichd_frames_dropped_total", DROP_LABELS[outcome.reason]);
       if (outcome.reason === "too-large") {
         log.warn({ topic: outcome.topic, bytes: frame.payload.length, position: frame.position }, "frame dropped: larger than bus.maxFrameBytes");
       }

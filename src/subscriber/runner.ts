@@ -7,6 +7,7 @@ import type { BusFrame, MispMessage } from "../decode/types.js";
 import { errorCode, errorMessage, isEnrichdError, isRetriable } from "../errors.js";
 import type { Logger } from "../log.js";
 import type { Metrics } from "../metrics/metrics.js";
+import { createDeadline } from "../deadline.js";
 import { retryAfterOf, retryDelayMs } from "../retry-delay.js";
 import type { DeadLetterBox } from "../state/dead-letter.js";
 import type { PersistentSet } from "../state/persistent-set.js";
@@ -98,18 +99,15 @@ export function createHandlerRunner(options: HandlerRunnerOptions): HandlerRunne
       let attempt = 0;
       while (attempt < options.retryAttempts && !options.shutdown.aborted) {
         attempt++;
-        // Held in its own variable, used below: Node lets a timeout signal that only AbortSignal.any
-        // refers to be garbage-collected, and the handler's deadline with it.
-        const deadline = AbortSignal.timeout(options.handlerTimeoutMs);
-        const signal = AbortSignal.any([
-          options.shutdown,
-          deadline,
-          // A rebalance hands the frame to another consumer: stop rather than do it twice.
-          ...(frame.revoked ? [frame.revoked] : []),
-        ]);
-        const run: ContextRun = { subscriber: sub, message, signal, log };
+        // A rebalance hands the frame to another consumer (`revoked`): stop rather than do it twice.
+        const deadline = createDeadline(options.handlerTimeoutMs, options.shutdown, frame.revoked);
+        const run: ContextRun = { subscriber: sub, message, signal: deadline.signal, log };
         try {
-          await handler.handler(createContext(options.deps, run));
+          try {
+            await handler.handler(createContext(options.deps, run));
+          } finally {
+            deadline.clear();
+          }
           if (run.skipped !== undefined) {
             log.info({ reason: run.skipped }, "message skipped");
             return remember("skipped");
@@ -128,7 +126,7 @@ export function createHandlerRunner(options: HandlerRunnerOptions): HandlerRunne
           }
           lastError = error;
           // A timeout of our own making is worth another try; a shutdown is not.
-          const retriable = isRetriable(error) || (deadline.aborted && !options.shutdown.aborted);
+          const retriable = isRetriable(error) || (deadline.timedOut && !options.shutdown.aborted);
           if (!retriable) break;
           if (attempt < options.retryAttempts && !options.shutdown.aborted) {
             // At least what the server asked for (Retry-After), never more than the longest delay.
