@@ -54,7 +54,9 @@ export interface FeedResult {
 export async function runFeed(params: FeedParams): Promise<FeedResult> {
   const peers = await startPeers({ misp: "light", mispDelayMs: params.mispDelayMs, modulesDelayMs: 0, modulesLatencyMs: params.modulesLatencyMs, zmq: true });
   try {
-    const warm = (await peers.synthesize({ set: "warm", events: 2, attributesPerEvent: 50, firstOctet: 44, seed: 5 })).frames.map((f) => Buffer.from(f));
+    // Warm-up: JIT, and a connection to each peer for every request that will be in flight at once.
+    const warmCount = Math.max(100, 2 * Number(params.overrides?.["pipeline.concurrency"] ?? 16));
+    const warm = (await peers.synthesize({ set: "warm", events: 1, attributesPerEvent: warmCount, firstOctet: 44, seed: 5 })).frames.map((f) => Buffer.from(f));
     const request = { set: "main", events: params.events, attributesPerEvent: params.attributesPerEvent, firstOctet: 83, seed: 6 };
     const frames = (await peers.synthesize(params.distinctValues === undefined ? request : { ...request, distinctValues: params.distinctValues })).frames.map((f) => Buffer.from(f));
     const bench = await startBenchApp({
@@ -83,7 +85,7 @@ export async function runFeed(params: FeedParams): Promise<FeedResult> {
       };
       await peers.reset();
       const echoesBefore = { published: (await peers.stats("main")).echoes, received: before.echoFrames };
-      const sampler = startMemorySampler(250);
+      const sampler = startMemorySampler(250, { rssOnly: true });
       const started = performance.now();
       let accepted = 0;
       let peakPending = 0;

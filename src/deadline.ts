@@ -11,6 +11,8 @@ export interface Deadline {
   readonly timedOut: boolean;
   /** Stops the timer and detaches from the parents; call it once the guarded work has ended. */
   clear(): void;
+  /** Aborts now with `reason` (a parent the caller watches itself, e.g. one shared by hundreds). */
+  abort(reason: unknown): void;
 }
 
 /** The signal aborts with a TimeoutError DOMException after `timeoutMs`, or with a parent's reason. */
@@ -49,5 +51,9 @@ export function createDeadline(timeoutMs: number, ...parents: readonly (AbortSig
       return timedOut;
     },
     clear: release,
+    abort(reason) {
+      release();
+      controller.abort(reason);
+    },
   };
 }

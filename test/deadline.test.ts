@@ -44,4 +44,12 @@ describe("createDeadline", () => {
     vi.advanceTimersByTime(5_000);
     expect(deadline.signal.aborted).toBe(false);
   });
+
+  it("aborts on demand with the reason given, once", () => {
+    const deadline = createDeadline(60_000);
+    deadline.abort(new Error("shutdown"));
+    deadline.abort(new Error("again"));
+    expect(deadline.signal.reason).toEqual(new Error("shutdown"));
+    expect(deadline.timedOut).toBe(false);
+  });
 });

@@ -6,6 +6,7 @@ import { createMispHttp, type MispHttpOptions } from "./http.js";
 import { isDuplicateUuid } from "./misp-errors.js";
 import { attributeViewAnswer, eventReferencesAnswer, parseAnswer, restSearchAnswer, selfAnswer, versionAnswer } from "./answers.js";
 import type { AttributeToWrite, CreateOutcome, MispClient, MispSelf, ObjectToWrite } from "./types.js";
+import { createLabelCache } from "../metrics/labels.js";
 
 export type MispClientOptions = MispHttpOptions;
 
@@ -48,7 +49,8 @@ const duplicate = (status: number, body: unknown): string | undefined => (isDupl
 
 export function createMispClient(options: MispClientOptions): MispClient {
   const http = createMispHttp(options);
-  const written = (outcome: CreateOutcome): void => options.metrics.inc("misp_enrichd_objects_written_total", { outcome });
+  const labels = createLabelCache();
+  const written = (outcome: CreateOutcome): void => options.metrics.inc("misp_enrichd_objects_written_total", labels({ outcome }));
 
   return {
     baseUrl: http.baseUrl,

@@ -9,6 +9,7 @@ import { createDeadline } from "../deadline.js";
 import { EnrichdError } from "../errors.js";
 import type { Logger } from "../log.js";
 import type { Metrics } from "../metrics/metrics.js";
+import { createLabelCache } from "../metrics/labels.js";
 import { errorForStatus, errorsText } from "./misp-errors.js";
 import { isRecord } from "../json.js";
 import type { HttpMethod, RestCall } from "./types.js";
@@ -84,6 +85,7 @@ export function createMispHttp(options: MispHttpOptions): MispHttp {
       },
     });
   let counter = 0;
+  const labels = createLabelCache();
   let closing: Promise<void> | undefined;
 
   /** The key must never travel in a message or a log line, whatever MISP or undici put there. */
@@ -101,7 +103,7 @@ export function createMispHttp(options: MispHttpOptions): MispHttp {
   }
 
   function count(endpoint: string, outcome: string): void {
-    options.metrics.inc(REQUESTS, { endpoint, outcome });
+    options.metrics.inc(REQUESTS, labels({ endpoint, outcome }));
   }
 
   async function send(req: MispRequest, signal?: AbortSignal): Promise<MispAnswer> {

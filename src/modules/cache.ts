@@ -11,7 +11,7 @@
 // copy bound to its own attribute. The stored result is frozen, so no write can change what another
 // attribute's write will read.
 
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import { LRUCache } from "lru-cache";
 import { EnrichdError, errorCode, isEnrichdError } from "../errors.js";
 import type { Labels, Metrics } from "../metrics/metrics.js";
@@ -52,7 +52,8 @@ export interface ResultCache {
 /** The uuid the write plan reads as "the source attribute" (write-plan.ts). */
 export const INPUT = "";
 
-type Answer = { readonly result: ModuleResult } | { readonly nothingFound: EnrichdError };
+/** An answer kept, with its approximate size in bytes (counted once, when it is stored). */
+type Answer = { readonly result: ModuleResult; readonly size: number } | { readonly nothingFound: EnrichdError; readonly size: number };
 
 interface InFlight {
   readonly answer: Promise<Answer>;
@@ -74,7 +75,7 @@ export function createResultCache(options: ResultCacheOptions): ResultCache {
   const stored = new LRUCache<string, Answer>({
     max: options.maxEntries,
     maxSize: options.maxBytes,
-    sizeCalculation: (answer, key) => key.length + sizeOf(answer),
+    sizeCalculation: (answer, key) => key.length + answer.size,
     ttlAutopurge: false,
     ...(now ? { perf: { now }, ttlResolution: 0 } : {}),
     dispose: (_answer, key, reason) => {
@@ -92,9 +93,12 @@ export function createResultCache(options: ResultCacheOptions): ResultCache {
   function start(key: string, ttlMs: number, fetch: (signal: AbortSignal) => Promise<ModuleResult>, asker: string): InFlight {
     const controller = new AbortController();
     const answer = fetch(controller.signal).then(
-      (result): Answer => ({ result: detach(result, asker) }),
+      (result): Answer => {
+        const detached = detach(result, asker);
+        return { result: detached, size: freeze(detached) };
+      },
       (error: unknown): Answer => {
-        if (errorCode(error) === "ENRICHD_MODULE_NOTHING_FOUND" && isEnrichdError(error)) return { nothingFound: error };
+        if (errorCode(error) === "ENRICHD_MODULE_NOTHING_FOUND" && isEnrichdError(error)) return { nothingFound: error, size: error.message.length + 64 };
         throw error;
       },
     );
@@ -161,7 +165,7 @@ export function createResultCache(options: ResultCacheOptions): ResultCache {
 
 /** Module, type and value in the clear (they are in every log line anyway); the config as a hash. */
 export function cacheKey(query: Pick<CacheQuery, "module" | "type" | "value" | "config">): string {
-  const config = createHash("sha256").update(stableJson(query.config)).digest("base64url");
+  const config = hash("sha256", stableJson(query.config), "base64url");
   return `${query.module}\u0000${query.type}\u0000${config}\u0000${query.value}`;
 }
 
@@ -179,14 +183,10 @@ function stableJson(value: unknown): string {
   return JSON.stringify(value) ?? "null";
 }
 
-function sizeOf(answer: Answer): number {
-  return "result" in answer ? JSON.stringify(answer.result).length : answer.nothingFound.message.length + 64;
-}
-
-/** The result with references to the asking attribute made relative (INPUT), frozen throughout. */
+/** The result with references to the asking attribute made relative (INPUT). */
 function detach(result: ModuleResult, asker: string): ModuleResult {
   const uuid = asker.toLowerCase();
-  return deepFreeze({ ...result, objects: result.objects.map((o) => retarget(o, (target) => (target.toLowerCase() === uuid ? INPUT : target))) });
+  return { ...result, objects: result.objects.map((o) => retarget(o, (target) => (target.toLowerCase() === uuid ? INPUT : target))) };
 }
 
 /** A copy of the stored result whose INPUT references name this attribute; untouched parts are shared, frozen. */
@@ -199,10 +199,12 @@ function retarget(object: ResultObject, map: (target: string) => string): Result
   return { ...object, references: object.references.map((r) => ({ ...r, referencedUuid: map(r.referencedUuid) })) };
 }
 
-function deepFreeze<T>(value: T): T {
-  if (typeof value === "object" && value !== null && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const child of Object.values(value)) deepFreeze(child);
-  }
-  return value;
+/** Freezes the value throughout and returns its approximate size in bytes: one walk for both. */
+function freeze(value: unknown): number {
+  if (typeof value === "string") return value.length;
+  if (typeof value !== "object" || value === null) return 8;
+  Object.freeze(value);
+  let size = 16;
+  for (const [key, child] of Object.entries(value)) size += key.length + freeze(child);
+  return size;
 }

@@ -6,6 +6,7 @@ import type { Attribute } from "../decode/types.js";
 import { EnrichdError, errorCode, type ErrorCode } from "../errors.js";
 import type { Logger } from "../log.js";
 import type { Metrics } from "../metrics/metrics.js";
+import { createLabelCache } from "../metrics/labels.js";
 import { interpretQueryAnswer, retryAfter } from "./answer.js";
 import { parseModuleList } from "./descriptor.js";
 import type { ResultCache } from "./cache.js";
@@ -50,6 +51,7 @@ export function createModulesClient(options: ModulesClientOptions): ModulesClien
   const discoveryTtlMs = options.discoveryTtlMs ?? 60_000;
   const moduleConfig = options.moduleConfig ?? {};
   const { logger, metrics } = options;
+  const labels = createLabelCache();
   const base = parseBaseUrl(options.url);
   const ownsDispatcher = options.dispatcher === undefined;
   const dispatcher =
@@ -135,10 +137,10 @@ export function createModulesClient(options: ModulesClientOptions): ModulesClien
             throw abortedError(`POST ${path}`, details, error); // aborted while waiting for a slot
           });
           const result = normaliseResult(module, descriptor.format, attribute, interpretQueryAnswer(answer, details));
-          metrics.inc(MODULE_QUERIES_METRIC, { module, outcome: "ok" });
+          metrics.inc(MODULE_QUERIES_METRIC, labels({ module, outcome: "ok" }));
           return result;
         } catch (error) {
-          metrics.inc(MODULE_QUERIES_METRIC, { module, outcome: OUTCOMES[errorCode(error)] ?? "failed" });
+          metrics.inc(MODULE_QUERIES_METRIC, labels({ module, outcome: OUTCOMES[errorCode(error)] ?? "failed" }));
           throw error;
         }
       };

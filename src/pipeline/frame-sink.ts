@@ -7,6 +7,7 @@ import type { BusFrame, MessageKind, MispMessage, Transport } from "../decode/ty
 import { errorMessage } from "../errors.js";
 import type { Logger } from "../log.js";
 import type { Labels, Metrics } from "../metrics/metrics.js";
+import { createLabelCache } from "../metrics/labels.js";
 import type { EchoGuard } from "../misp/echo-guard.js";
 import type { KeyedQueue } from "../route/keyed-queue.js";
 import { orderingKey } from "../route/ordering-key.js";
@@ -37,6 +38,7 @@ export function createFrameSink(options: FrameSinkOptions): FrameSink {
   const { routing, echoGuard, queue, run, metrics, log } = options;
   const { decoder, router, topics } = routing;
   const frameLabels = createFrameLabels();
+  const labels = createLabelCache();
 
   return async (frame: BusFrame) => {
     // Labelled by kind, not topic, so that a hostile publisher cannot grow the label set.
@@ -58,7 +60,7 @@ export function createFrameSink(options: FrameSinkOptions): FrameSink {
       return RESOLVED;
     }
     const message = outcome.message;
-    metrics.inc("misp_enrichd_messages_total", { kind: message.kind });
+    metrics.inc("misp_enrichd_messages_total", labels({ kind: message.kind }));
     if (message.kind === "heartbeat") {
       log.debug({ uptimeSeconds: message.uptimeSeconds }, "misp heartbeat");
       return RESOLVED;
@@ -66,7 +68,7 @@ export function createFrameSink(options: FrameSinkOptions): FrameSink {
     options.observe?.(message);
     const echo = echoGuard.check(message);
     if (echo !== null) {
-      metrics.inc("misp_enrichd_echoes_total", { kind: message.kind });
+      metrics.inc("misp_enrichd_echoes_total", labels({ kind: message.kind }));
       log.debug({ topic: message.topic, action: message.action, reason: echo }, "own write echoed; ignored");
       return RESOLVED;
     }

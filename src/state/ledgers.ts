@@ -24,7 +24,7 @@ export interface Ledgers {
 
 export function openLedgers(config: Config): Ledgers {
   const open = (name: keyof typeof LEDGER_FILES, ttlSeconds: number): PersistentSet =>
-    createPersistentSet({ ttlSeconds, ...(config.dryRun ? {} : { file: join(config.state.dir, LEDGER_FILES[name]) }) });
+    createPersistentSet({ ttlSeconds, batch: true, ...(config.dryRun ? {} : { file: join(config.state.dir, LEDGER_FILES[name]) }) });
   const own = open("own", config.pipeline.echoTtlSeconds);
   const references = open("references", REFERENCES_TTL_SECONDS);
   const handled = open("handled", config.pipeline.handledTtlSeconds);

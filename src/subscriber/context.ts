@@ -40,11 +40,14 @@ export function messageView(message: MispMessage): Record<string, unknown> {
 }
 
 export function createContext<K extends MessageKind>(deps: ContextDeps, run: ContextRun): HandlerContext<K> {
-  const { message, signal, log } = run;
+  const { message, signal } = run;
   const base = {
     subscriber: run.subscriber,
     message,
-    log,
+    // Read from the run on use: the runner makes its child logger only when something logs.
+    get log() {
+      return run.log;
+    },
     signal,
     dryRun: deps.dryRun,
     modules: {
@@ -81,16 +84,19 @@ export function createContext<K extends MessageKind>(deps: ContextDeps, run: Con
   };
   if (message.kind === "attribute") {
     const event = message.event;
-    return {
-      ...base,
-      attribute: message.attribute,
-      get event() {
-        if (!event) {
-          throw new EnrichdError("ENRICHD_MESSAGE_INVALID", `attribute ${message.attribute.uuid} message carries no Event (hard delete)`);
-        }
-        return event;
+    // Added in place, not spread: a spread would read the lazy `log` getter and make the logger.
+    Object.defineProperties(base, {
+      attribute: { value: message.attribute, enumerable: true },
+      event: {
+        enumerable: true,
+        get() {
+          if (!event) {
+            throw new EnrichdError("ENRICHD_MESSAGE_INVALID", `attribute ${message.attribute.uuid} message carries no Event (hard delete)`);
+          }
+          return event;
+        },
       },
-    } as unknown as HandlerContext<K>;
+    });
   }
   return base as unknown as HandlerContext<K>;
 }

@@ -7,7 +7,8 @@ import type { BusFrame, MispMessage } from "../decode/types.js";
 import { errorCode, errorMessage, isEnrichdError, isRetriable } from "../errors.js";
 import type { Logger } from "../log.js";
 import type { Metrics } from "../metrics/metrics.js";
-import { createDeadline } from "../deadline.js";
+import { createLabelCache } from "../metrics/labels.js";
+import { createDeadline, type Deadline } from "../deadline.js";
 import { retryAfterOf, retryDelayMs } from "../retry-delay.js";
 import type { DeadLetterBox } from "../state/dead-letter.js";
 import type { PersistentSet } from "../state/persistent-set.js";
@@ -70,25 +71,36 @@ export function messageBindings(message: MispMessage): Record<string, unknown> {
 
 export function createHandlerRunner(options: HandlerRunnerOptions): HandlerRunner {
   const { metrics } = options;
+  const labels = createLabelCache();
 
   const delays = { initialMs: options.retryInitialDelayMs, maxMs: options.retryMaxDelayMs };
+  // Running handlers' deadlines, aborted by one listener on the shutdown signal: a listener each
+  // would cost two walks of the signal's listener list per run (EventTarget checks for duplicates).
+  const running = new Set<Deadline>();
+  options.shutdown.addEventListener("abort", () => {
+    for (const deadline of running) deadline.abort(options.shutdown.reason);
+  }, { once: true });
   const sleep = options.sleep ?? ((ms: number, signal: AbortSignal) => wait(ms, undefined, { signal }).catch(() => undefined));
 
   return {
     async run(handler, message, frame, { respool = true } = {}) {
       const sub = handler.subscriber;
-      const log = options.logger.child({ sub, ...messageBindings(message) });
+      // Made on first use: a child logger costs about as much as a log line, and most runs log
+      // nothing of their own at info (the writer logs the enrichment).
+      let child: Logger | undefined;
+      const logOf = (): Logger => (child ??= options.logger.child({ sub, ...messageBindings(message) }));
+      const debug = options.logger.isLevelEnabled("debug");
       const count = (outcome: RunOutcome): RunOutcome => {
-        metrics.inc("misp_enrichd_handler_runs_total", { subscriber: sub, outcome });
+        metrics.inc("misp_enrichd_handler_runs_total", labels({ subscriber: sub, outcome }));
         return outcome;
       };
       if (frame.revoked?.aborted) {
-        log.debug("frame revoked by a rebalance before its handler started; its new owner handles it");
+        if (debug) logOf().debug("frame revoked by a rebalance before its handler started; its new owner handles it");
         return count("revoked");
       }
       const handledKey = message.kind === "attribute" && message.action === "add" ? `${sub}|${message.attribute.uuid}` : undefined;
       if (handledKey && options.handled?.has(handledKey)) {
-        log.debug("attribute already handled by this subscriber; redelivery ignored");
+        if (debug) logOf().debug("attribute already handled by this subscriber; redelivery ignored");
         return count("duplicate");
       }
       const remember = (outcome: RunOutcome): RunOutcome => {
@@ -100,28 +112,38 @@ export function createHandlerRunner(options: HandlerRunnerOptions): HandlerRunne
       while (attempt < options.retryAttempts && !options.shutdown.aborted) {
         attempt++;
         // A rebalance hands the frame to another consumer (`revoked`): stop rather than do it twice.
-        const deadline = createDeadline(options.handlerTimeoutMs, options.shutdown, frame.revoked);
-        const run: ContextRun = { subscriber: sub, message, signal: deadline.signal, log };
+        const deadline = createDeadline(options.handlerTimeoutMs, frame.revoked);
+        if (options.shutdown.aborted) deadline.abort(options.shutdown.reason);
+        running.add(deadline);
+        const run: ContextRun = {
+          subscriber: sub,
+          message,
+          signal: deadline.signal,
+          get log() {
+            return logOf();
+          },
+        };
         try {
           try {
             await handler.handler(createContext(options.deps, run));
           } finally {
             deadline.clear();
+            running.delete(deadline);
           }
           if (run.skipped !== undefined) {
-            log.info({ reason: run.skipped }, "message skipped");
+            logOf().info({ reason: run.skipped }, "message skipped");
             return remember("skipped");
           }
-          log.debug("handler done");
+          if (debug) logOf().debug("handler done");
           return remember("done");
         } catch (error) {
           if (frame.revoked?.aborted) {
-            log.info("handler stopped: a rebalance handed its message to another consumer");
+            logOf().info("handler stopped: a rebalance handed its message to another consumer");
             return count("revoked");
           }
           if (errorCode(error) === "ENRICHD_MODULE_NOTHING_FOUND") {
             // An empty lookup is an answer: skipped with the module's words, and remembered.
-            log.info({ reason: errorMessage(error) }, "message skipped");
+            logOf().info({ reason: errorMessage(error) }, "message skipped");
             return remember("skipped");
           }
           lastError = error;
@@ -132,8 +154,8 @@ export function createHandlerRunner(options: HandlerRunnerOptions): HandlerRunne
             // At least what the server asked for (Retry-After), never more than the longest delay.
             const retryAfterMs = retryAfterOf(error);
             const delay = retryDelayMs(attempt, delays, retryAfterMs === undefined ? {} : { retryAfterMs });
-            metrics.inc("misp_enrichd_retries_total", { subscriber: sub });
-            log.warn({ code: errorCode(error), err: errorMessage(error), attempt, retryInMs: delay }, "handler failed, will retry");
+            metrics.inc("misp_enrichd_retries_total", labels({ subscriber: sub }));
+            logOf().warn({ code: errorCode(error), err: errorMessage(error), attempt, retryInMs: delay }, "handler failed, will retry");
             await sleep(delay, options.shutdown);
           }
         }
@@ -145,7 +167,7 @@ export function createHandlerRunner(options: HandlerRunnerOptions): HandlerRunne
       const retriable = lastError === undefined || isRetriable(lastError) || options.shutdown.aborted;
       if (retriable) {
         if (!respool) {
-          log.warn({ code, err: message_, attempts: attempt }, "spooled work failed again; it stays in the spool");
+          logOf().warn({ code, err: message_, attempts: attempt }, "spooled work failed again; it stays in the spool");
           return count("retry-later");
         }
         try {
@@ -156,13 +178,13 @@ export function createHandlerRunner(options: HandlerRunnerOptions): HandlerRunne
             attempts: attempt,
             error: { code, message: message_ },
           });
-          log.warn({ code, err: message_, attempts: attempt, spoolId: entry.id }, "handler failed; work kept in the spool for a later retry");
+          logOf().warn({ code, err: message_, attempts: attempt, spoolId: entry.id }, "handler failed; work kept in the spool for a later retry");
           return count("spooled");
         } catch (spoolError) {
-          log.error({ code, err: message_, spoolErr: errorMessage(spoolError) }, "handler failed and the spool could not keep it");
+          logOf().error({ code, err: message_, spoolErr: errorMessage(spoolError) }, "handler failed and the spool could not keep it");
         }
       } else {
-        log.error({ code, err: message_, ...(details ? { details } : {}) }, "handler failed permanently");
+        logOf().error({ code, err: message_, ...(details ? { details } : {}) }, "handler failed permanently");
       }
       try {
         await options.deadLetters.put({
@@ -174,7 +196,7 @@ export function createHandlerRunner(options: HandlerRunnerOptions): HandlerRunne
           payload: frame.payload.toString("base64"),
         });
       } catch (error) {
-        log.error({ err: errorMessage(error), file: options.deadLetters.file }, "dead-letter file write failed");
+        logOf().error({ err: errorMessage(error), file: options.deadLetters.file }, "dead-letter file write failed");
       }
       // A permanent failure is an answer too: the next redelivery or backfill would only repeat it.
       return retriable ? count("dead-lettered") : remember("dead-lettered");

@@ -81,7 +81,7 @@ function randomFrame(random: () => number): BusFrame {
   if (payload.action === "delete" && random() < 0.7) delete payload.Event;
   // Key order: the Attribute first as MISP writes it, or last.
   let entries = Object.entries(payload);
-  if (random() < 0.3) entries = [...entries.slice(1), entries[0] as [string, unknown]];
+  if (random() < 0.3) entries = [...entries.slice(1), entries[0] as (typeof entries)[number]];
   let json = JSON.stringify(Object.fromEntries(entries), null, random() < 0.2 ? 1 : undefined);
   const roll = random();
   if (roll < 0.08) json = json.replace('"type":', `"type":${JSON.stringify(pick(TYPES))},"type":`); // a repeated key: the last wins

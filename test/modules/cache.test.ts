@@ -2,7 +2,7 @@ import { describe, expect, it, onTestFinished } from "vitest";
 import { startModulesStandin } from "@misp-enrichd/standins";
 import { EnrichdError } from "../../src/errors.js";
 import { createMetrics, type Metrics } from "../../src/metrics/metrics.js";
-import { CACHE_METRICS, INPUT, createResultCache, type CacheQuery, type ResultCacheOptions } from "../../src/modules/cache.js";
+import { CACHE_METRICS, createResultCache, type CacheQuery, type ResultCacheOptions } from "../../src/modules/cache.js";
 import { createModulesClient } from "../../src/modules/client.js";
 import type { ModuleResult } from "../../src/modules/types.js";
 import { planObjects } from "../../src/misp/write-plan.js";
@@ -137,12 +137,14 @@ describe("module result cache", () => {
   });
 
   it("stays within maxBytes", async () => {
-    const size = JSON.stringify(resultFor(INPUT)).length;
-    const s = setup({ maxBytes: Math.floor(size * 2.5) });
-    for (const value of ["192.0.2.1", "192.0.2.2", "192.0.2.3"]) await s.cache.query(query({ value }), s.fetchFor(A));
-    expect(s.count("evictions")).toBe(1);
-    await s.cache.query(query({ value: "192.0.2.1" }), s.fetchFor(A));
-    expect(s.calls).toHaveLength(4);
+    // Each answer is a few hundred bytes: 2,000 bytes hold a handful of the 50, never all of them.
+    const s = setup({ maxBytes: 2_000 });
+    for (let i = 1; i <= 50; i++) await s.cache.query(query({ value: `192.0.2.${i}` }), s.fetchFor(A));
+    expect(s.count("evictions")).toBeGreaterThan(40);
+    await s.cache.query(query({ value: "192.0.2.50" }), s.fetchFor(A)); // the latest is kept
+    expect(s.calls).toHaveLength(50);
+    await s.cache.query(query({ value: "192.0.2.1" }), s.fetchFor(A)); // the first is long gone
+    expect(s.calls).toHaveLength(51);
   });
 
   it("makes one module call for concurrent queries of one key", async () => {
