@@ -26,6 +26,8 @@ export interface FeedParams {
   readonly serial?: boolean;
   /** Stop offering after this long (the serial leg); what was accepted still finishes. */
   readonly timeBoxMs?: number;
+  /** false: MISP echoes nothing (to see what the echoes cost); default true. */
+  readonly echoes?: boolean;
 }
 
 export interface FeedResult {
@@ -52,7 +54,8 @@ export interface FeedResult {
 }
 
 export async function runFeed(params: FeedParams): Promise<FeedResult> {
-  const peers = await startPeers({ misp: "light", mispDelayMs: params.mispDelayMs, modulesDelayMs: 0, modulesLatencyMs: params.modulesLatencyMs, zmq: true });
+  const echoes = params.echoes !== false;
+  const peers = await startPeers({ misp: "light", mispDelayMs: params.mispDelayMs, modulesDelayMs: 0, modulesLatencyMs: params.modulesLatencyMs, zmq: echoes });
   try {
     // Warm-up: JIT, and a connection to each peer for every request that will be in flight at once.
     const warmCount = Math.max(100, 2 * Number(params.overrides?.["pipeline.concurrency"] ?? 16));
@@ -62,14 +65,16 @@ export async function runFeed(params: FeedParams): Promise<FeedResult> {
     const bench = await startBenchApp({
       mispUrl: peers.mispUrl,
       modulesUrl: peers.modulesUrl,
-      overrides: { "bus.type": "zmq", "bus.zmq.url": peers.zmqUrl, "bus.zmq.silenceWarnMs": 600_000, ...params.overrides },
+      overrides: { ...(peers.zmqUrl ? { "bus.type": "zmq", "bus.zmq.url": peers.zmqUrl, "bus.zmq.silenceWarnMs": 600_000 } : {}), ...params.overrides },
     });
     const { daemon } = bench;
     const m = daemon.metrics;
     try {
-      const running = daemon.pipeline.run(daemon.createBus());
-      running.catch(() => undefined);
-      await untilSubscribed(() => peers.heartbeat(), () => m.get("misp_enrichd_messages_total", { kind: "heartbeat" }) > 0);
+      if (echoes) {
+        const running = daemon.pipeline.run(daemon.createBus());
+        running.catch(() => undefined);
+        await untilSubscribed(() => peers.heartbeat(), () => m.get("misp_enrichd_messages_total", { kind: "heartbeat" }) > 0);
+      }
       await (await feed({ accept: daemon.pipeline.accept, frames: warm })).allDone;
       const echoFrames = (): number => m.get("misp_enrichd_frames_total", { transport: "zmq", kind: "attribute" });
       await settleEchoes(peers, echoFrames, { published: 0, received: 0 }, 5_000);

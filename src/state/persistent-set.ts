@@ -94,7 +94,7 @@ export function createPersistentSet(options: PersistentSetOptions): PersistentSe
     let lines = "";
     for (const value of values) {
       entries.set(value, expiry);
-      lines += JSON.stringify({ v: value, e: expiry }) + "\n";
+      lines += `{"v":${JSON.stringify(value)},"e":${expiry}}\n`;
     }
     if (options.batch) {
       unwritten += lines;
