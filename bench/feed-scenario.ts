@@ -33,6 +33,8 @@ export interface FeedParams {
 export interface FeedResult {
   readonly label: string;
   readonly serial: boolean;
+  /** Distinct values among the attributes, when they repeat. */
+  readonly distinct?: number;
   readonly events: number;
   readonly offered: number;
   readonly messages: number;
@@ -111,8 +113,10 @@ export async function runFeed(params: FeedParams): Promise<FeedResult> {
         finishedAt = await run.allDone;
         peakPending = run.peakPending;
       }
-      // The echoes of the last writes are still on their way: they are part of the cost.
-      const stats = await settleEchoes(peers, echoFrames, echoesBefore, 10_000);
+      // The echoes of the last writes are still on their way: they are part of the cost. (The
+      // input frames are counted on the same transport: they are taken off.)
+      const echoesRead = (): number => echoFrames() - accepted;
+      const stats = echoes ? await settleEchoes(peers, echoesRead, echoesBefore, 10_000) : await peers.stats("main");
       const memory = sampler.stop();
       const wallMs = finishedAt - started;
       const objects = m.get("misp_enrichd_objects_written_total", { outcome: "created" }) - before.objects;
@@ -120,6 +124,7 @@ export async function runFeed(params: FeedParams): Promise<FeedResult> {
       return {
         label: params.label,
         serial: params.serial === true,
+        ...(params.distinctValues === undefined ? {} : { distinct: params.distinctValues }),
         events: params.events,
         offered: frames.length,
         messages: accepted,
@@ -133,7 +138,7 @@ export async function runFeed(params: FeedParams): Promise<FeedResult> {
         enrichmentsPerSecond: (objects * 1000) / wallMs,
         memory,
         peakPending,
-        echoes: { published: stats.echoes - echoesBefore.published, received: echoFrames() - before.echoFrames, recognised: m.total("misp_enrichd_echoes_total") - before.recognised },
+        echoes: { published: stats.echoes - echoesBefore.published, received: echoesRead() - before.echoFrames, recognised: m.total("misp_enrichd_echoes_total") - before.recognised },
         cache: {
           hits: m.total("misp_enrichd_module_cache_hits_total") - before.hits,
           misses: m.total("misp_enrichd_module_cache_misses_total") - before.misses,

@@ -28,6 +28,8 @@ export interface MispLike {
   objects(): number;
   /** Echo frames published. */
   echoes(): number;
+  /** When the first objects/add was answered (epoch ms), if one was. */
+  firstObjectAt(): number | undefined;
   close(): Promise<void>;
 }
 
@@ -60,6 +62,7 @@ export async function startMispLike(options: MispLikeOptions): Promise<MispLike>
   let nextId = 1;
   let objects = 0;
   let echoes = 0;
+  let firstObjectAt: number | undefined;
   const now = (): string => String(Math.floor(Date.now() / 1000));
 
   async function answer(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -75,6 +78,7 @@ export async function startMispLike(options: MispLikeOptions): Promise<MispLike>
       const eventId = String(nextId++);
       const attributes = Array.isArray(object.Attribute) ? (object.Attribute as Json[]) : [];
       objects++;
+      firstObjectAt ??= Date.now();
       const stored = {
         ...object,
         id: String(nextId++),
@@ -120,6 +124,7 @@ export async function startMispLike(options: MispLikeOptions): Promise<MispLike>
     referenced,
     objects: () => objects,
     echoes: () => echoes,
+    firstObjectAt: () => firstObjectAt,
     close() {
       closing ??= new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -74,6 +74,8 @@ export interface PeersStats {
   readonly publishedByTopic: Readonly<Record<string, number>>;
   /** Echo frames the light MISP published. */
   readonly echoes: number;
+  /** When the light MISP answered its first objects/add (epoch ms). */
+  readonly firstObjectAt?: number;
 }
 
 export interface MixRequest {
@@ -99,6 +101,9 @@ export type PeersRequest =
   | { readonly op: "heartbeat" }
   | { readonly op: "mix"; readonly request: MixRequest }
   | { readonly op: "settled" }
+  /** Publishes the set's frames in turn, one every `intervalMs`, until `stopDrip` (a daemon starting up). */
+  | { readonly op: "drip"; readonly set: string; readonly intervalMs: number }
+  | { readonly op: "stopDrip" }
   | { readonly op: "close" };
 
 export interface PeersEnvelope {

@@ -24,6 +24,7 @@ let mispCounter: ServerCounter | undefined;
 let modulesCounter: ServerCounter | undefined;
 const published = new Map<string, number>(); // MISP's echoes, by topic
 let cpuMark = process.cpuUsage();
+let drip: NodeJS.Timeout | undefined;
 
 async function start(options: PeersStartOptions): Promise<PeersStarted> {
   if (options.zmq) publisher = await startZmqPublisher();
@@ -82,6 +83,7 @@ function stats(set: string | undefined): PeersStats {
     cpuMs: (used.user + used.system) / 1000,
     publishedByTopic: Object.fromEntries(published),
     echoes: light?.echoes() ?? 0,
+    ...(light?.firstObjectAt() === undefined ? {} : { firstObjectAt: light.firstObjectAt() }),
   };
 }
 
@@ -109,6 +111,7 @@ function need<T>(value: T | undefined, what: string): T {
 }
 
 async function close(): Promise<void> {
+  clearInterval(drip);
   await Promise.allSettled([misp?.close(), light?.close(), modules?.close(), publisher?.close(), ...proxies.map((p) => p.close())]);
 }
 
@@ -130,6 +133,17 @@ async function handle(request: PeersRequest): Promise<unknown> {
       return mix(request.request);
     case "settled":
       return need(misp, "misp").settled();
+    case "drip": {
+      const bus = need(publisher, "zmq publisher");
+      const frames = sets.framesOf(request.set);
+      let next = 0;
+      clearInterval(drip);
+      drip = setInterval(() => void bus.publishRaw(frames[next++ % frames.length] as string), request.intervalMs);
+      return undefined;
+    }
+    case "stopDrip":
+      clearInterval(drip);
+      return undefined;
     case "close":
       await close();
       setImmediate(() => process.exit(0));

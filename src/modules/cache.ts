@@ -205,6 +205,7 @@ function freeze(value: unknown): number {
   if (typeof value !== "object" || value === null) return 8;
   Object.freeze(value);
   let size = 16;
-  for (const [key, child] of Object.entries(value)) size += key.length + freeze(child);
+  const record = value as Record<string, unknown>;
+  for (const key in record) size += key.length + freeze(record[key]);
   return size;
 }

@@ -50,7 +50,7 @@ export async function exchange(options: ExchangeOptions): Promise<HttpAnswer> {
       body: options.body,
       signal,
     });
-    const text = await readCapped(response.body, what, options.details);
+    const text = await readCapped(response.body, response.headers["content-length"], what, options.details);
     const retryAfterMs = parseRetryAfter(response.headers["retry-after"]);
     const server = response.headers.server;
     return {
@@ -85,7 +85,11 @@ export function abortedError(what: string, details: Record<string, unknown>, rea
   });
 }
 
-async function readCapped(body: Dispatcher.ResponseData["body"], what: string, details: Record<string, unknown>): Promise<string> {
+async function readCapped(body: Dispatcher.ResponseData["body"], contentLength: string | string[] | undefined, what: string, details: Record<string, unknown>): Promise<string> {
+  // A declared length within the cap (Tornado always declares it) is read in one go; the chunk by
+  // chunk count below is for answers that do not say how long they are.
+  const declared = typeof contentLength === "string" && /^\d+$/.test(contentLength) ? Number(contentLength) : undefined;
+  if (declared !== undefined && declared <= MAX_ANSWER_BYTES) return body.text();
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of body) {
