@@ -11,6 +11,7 @@ import { attributePrefilterSpec } from "../../src/route/prefilter-spec.js";
 import { createRouter } from "../../src/route/router.js";
 import type { FilterQuery, Where } from "../../src/route/types.js";
 import { fixtureJson, wireFrames, zmqFrame } from "./helpers.js";
+import { prng } from "../support/prng.js";
 
 const table = createTopicTable();
 const noop = async (): Promise<void> => undefined;
@@ -46,18 +47,6 @@ function stack(routes: readonly { queries: FilterQuery[]; where: Where }[]) {
       throw new Error(`the prefilter dropped a frame the router matches: ${frame.payload.toString("utf8", 0, 400)}`);
     }
     return true;
-  };
-}
-
-/** mulberry32, seeded. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
   };
 }
 

@@ -10,22 +10,13 @@ import { listenOnLoopback, startModulesStandin } from "@misp-enrichd/standins";
 import type { MispMessage } from "../../src/decode/types.js";
 import { installProbe } from "../fixtures/subscribers/_probe.js";
 import { startHarness, type Harness } from "../support/harness.js";
+import { tagAttached } from "../support/tag-message.js";
 
 const PROBES = fileURLToPath(new URL("../fixtures/subscribers/", import.meta.url));
 const ONLY_PROBE = (probe: string): Record<string, unknown> => ({
   "subscribers.paths": [PROBES],
   "subscribers.settings": { geolocation: { enabled: false }, "onion-lookup": { enabled: false }, [probe]: { enabled: true } },
 });
-
-function tagAttached(name: string, attributeId: number, eventId: number): object {
-  return {
-    Tag: {
-      id: "1501", name, colour: "#cc0033", exportable: true, org_id: "0", user_id: "0", hide_tag: false, numerical_value: null,
-      is_galaxy: false, is_custom_galaxy: false, local_only: false, attribute_id: String(attributeId), event_id: String(eventId),
-    },
-    action: "attached to attribute",
-  };
-}
 
 /** `add:<attribute id>` or `tag:<attribute id>`. */
 function label(message: MispMessage): string {

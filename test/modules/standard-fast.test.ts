@@ -5,6 +5,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { readStandardBySchema } from "../../src/modules/result.js";
 import { readStandardFast } from "../../src/modules/standard-fast.js";
+import { prng } from "../support/prng.js";
 
 const DIRS = ["../fixtures/modules/pypi-3.1.0/", "../fixtures/modules/3.0.9/"].map((d) => new URL(d, import.meta.url));
 
@@ -18,17 +19,6 @@ function samples(): { name: string; results: Record<string, unknown> }[] {
     }
   }
   return out;
-}
-
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
 }
 
 const ODD_VALUES: readonly unknown[] = [null, undefined, "", "custom comment", 0, 1, "1", "0", "true", "false", true, false, 8.5, [], {}, ["x"], { name: "tlp:white" }, { name: "" }, "text"];
