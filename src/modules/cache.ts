@@ -20,7 +20,7 @@ import type { ModuleResult, ResultObject } from "./types.js";
 export interface ResultCacheOptions {
   /** Entries kept at most. */
   readonly maxEntries: number;
-  /** Approximate bytes kept at most (serialised answer and key). */
+  /** Heap bytes kept at most, as estimated when each answer is stored (freeze() below). */
   readonly maxBytes: number;
   /** Time to live of an answer; 0 disables the cache (and the sharing of calls in flight). */
   readonly ttlSeconds: number;
@@ -98,7 +98,7 @@ export function createResultCache(options: ResultCacheOptions): ResultCache {
         return { result: detached, size: freeze(detached) };
       },
       (error: unknown): Answer => {
-        if (errorCode(error) === "ENRICHD_MODULE_NOTHING_FOUND" && isEnrichdError(error)) return { nothingFound: error, size: error.message.length + 64 };
+        if (errorCode(error) === "ENRICHD_MODULE_NOTHING_FOUND" && isEnrichdError(error)) return { nothingFound: error, size: 512 + error.message.length };
         throw error;
       },
     );
@@ -199,13 +199,17 @@ function retarget(object: ResultObject, map: (target: string) => string): Result
   return { ...object, references: object.references.map((r) => ({ ...r, referencedUuid: map(r.referencedUuid) })) };
 }
 
-/** Freezes the value throughout and returns its approximate size in bytes: one walk for both. */
+/**
+ * Freezes the value throughout and returns about what it takes on V8's heap, in bytes: one walk for
+ * both. The weights (an object or array 80, a property or element 32, a string 24 plus its length)
+ * put an mmdb_lookup answer of 3 objects at ~11 KB where the heap measured ~12.6 KB per entry.
+ */
 function freeze(value: unknown): number {
-  if (typeof value === "string") return value.length;
-  if (typeof value !== "object" || value === null) return 8;
+  if (typeof value === "string") return 24 + value.length;
+  if (typeof value !== "object" || value === null) return 16;
   Object.freeze(value);
-  let size = 16;
+  let size = 80;
   const record = value as Record<string, unknown>;
-  for (const key in record) size += key.length + freeze(record[key]);
+  for (const key in record) size += 32 + freeze(record[key]);
   return size;
 }

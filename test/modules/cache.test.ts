@@ -137,8 +137,8 @@ describe("module result cache", () => {
   });
 
   it("stays within maxBytes", async () => {
-    // Each answer is a few hundred bytes: 2,000 bytes hold a handful of the 50, never all of them.
-    const s = setup({ maxBytes: 2_000 });
+    // Each answer weighs a kilobyte or two on the heap: 10,000 bytes hold a handful of the 50, never all of them.
+    const s = setup({ maxBytes: 10_000 });
     for (let i = 1; i <= 50; i++) await s.cache.query(query({ value: `192.0.2.${i}` }), s.fetchFor(A));
     expect(s.count("evictions")).toBeGreaterThan(40);
     await s.cache.query(query({ value: "192.0.2.50" }), s.fetchFor(A)); // the latest is kept
