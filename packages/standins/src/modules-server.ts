@@ -12,6 +12,11 @@ export interface ModulesStandinOptions {
   /** 0 (default) picks a free port. */
   readonly port?: number;
   readonly host?: "127.0.0.1";
+  /**
+   * Holds every `/query` answer this long (default 0): a module that asks an upstream, with no
+   * thread cap, so any number of queries may wait at once (the benchmark's "module farm").
+   */
+  readonly latencyMs?: number;
 }
 
 /** What the next `/query` calls answer instead of running their module. */
@@ -59,6 +64,7 @@ export async function startModulesStandin(options: ModulesStandinOptions = {}): 
       return;
     }
     const answer = await route.answer();
+    if (path === "/query" && (options.latencyMs ?? 0) > 0) await new Promise((resolve) => setTimeout(resolve, options.latencyMs));
     if (answer === HTTP_500) return send(res, 500, html(500));
     send(res, 200, JSON.stringify(answer));
   }
