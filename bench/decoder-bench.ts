@@ -3,6 +3,7 @@
 // process on this machine skews one round, not a whole case.
 
 import { createDecoder, type Decoder } from "../src/decode/decoder.js";
+import { createPrefilter } from "../src/decode/prefilter.js";
 import { createTopicTable } from "../src/decode/topic.js";
 import type { BusFrame } from "../src/decode/types.js";
 import { corpusFrame, isAdd, loadCorpus } from "./corpus.js";
@@ -88,6 +89,14 @@ export async function runDecoderBench(options: { rounds?: number; roundMs?: numb
   const tagFrame = frameOf(tag.line);
   const publishFrame = frameOf(publish.line);
   const attributeJson = attributeFrame.payload.subarray(attributeFrame.payload.indexOf(0x20) + 1);
+  // MISP's echo of one attribute of an object the daemon wrote (a geolocation's country, type text),
+  // and a decoder with the prefilter the shipped subscribers' routes give (ip and onion types).
+  const echo = structuredClone(attribute.payload) as { Attribute: Record<string, unknown>; Object?: Record<string, unknown> };
+  Object.assign(echo.Attribute, { type: "text", category: "Other", object_id: "77", object_relation: "country", value: "Belgium", value1: "Belgium", comment: "misp-enrichd: geolocation via mmdb_lookup for 188.65.220.25" });
+  echo.Object = { id: "77", name: "geolocation", "meta-category": "misc", description: "", template_uuid: "cd6f2238-ba55-4888-82c4-104e6e1acf21", template_version: "8", event_id: "42", uuid: "c0ffee00-0000-5000-8000-000000000077", timestamp: "1729501200", distribution: "5", sharing_group_id: "0", comment: "misp-enrichd: geolocation via mmdb_lookup for 188.65.220.25", deleted: false, first_seen: null, last_seen: null };
+  const echoFrame = frameOf(`misp_json_attribute ${JSON.stringify(echo)}`);
+  const prefilter = createPrefilter({ attribute: { types: new Set(["ip-src", "ip-dst", "ip-src|port", "ip-dst|port", "onion-address"]), inObject: true, standalone: true } });
+  const prefiltered = createDecoder({ table, wanted: new Set(["attribute"]), maxFrameBytes: 16 * 1024 * 1024, ...(prefilter ? { prefilter } : {}) });
 
   // The full accept path of a real daemon (metrics, logging, router) for the same unwanted frame.
   // Its peers are never called: a dropped frame does no I/O.
@@ -99,6 +108,8 @@ export async function runDecoderBench(options: { rounds?: number; roundMs?: numb
     { id: "b", label: "decode: unwanted topic (misp_json_tag, dropped)", bytes: tagFrame.payload.length, run: decodeLoop(attributesOnly, tagFrame, "dropped") },
     { id: "b2", label: "decode: unwanted topic (misp_json publish, dropped)", bytes: publishFrame.payload.length, run: decodeLoop(attributesOnly, publishFrame, "dropped") },
     { id: "c", label: "decode: misp_json publish frame (full decode)", bytes: publishFrame.payload.length, run: decodeLoop(withPublish, publishFrame, "message") },
+    { id: "f", label: "decode: an echoed object attribute no route takes (prefilter drop)", bytes: echoFrame.payload.length, run: decodeLoop(prefiltered, echoFrame, "dropped") },
+    { id: "g", label: "decode: the same echo without the prefilter (full decode)", bytes: echoFrame.payload.length, run: decodeLoop(attributesOnly, echoFrame, "message") },
     {
       id: "d",
       label: "reference: JSON.parse of the attribute JSON alone",

@@ -95,13 +95,16 @@ export function createFrameSets(): FrameSets {
     },
     synthesize(request) {
       const template = corpusFrame(loadCorpus(), "misp_json_attribute", isAdd).payload;
+      const distinct = request.distinctValues;
       return build(request, (e) => {
         const eventUuid = randomUUID();
         return (a) => {
           const uuid = randomUUID();
-          const value = address(request.firstOctet, e, a);
+          const index = e * request.attributesPerEvent + a;
+          const value = distinct === undefined ? address(request.firstOctet, e, a) : address(request.firstOctet, 0, index % distinct);
+          const type = distinct === undefined && a % 2 === 1 ? "ip-src" : "ip-dst";
           const payload = structuredClone(template) as { Attribute: Record<string, unknown>; Event: Record<string, unknown> };
-          Object.assign(payload.Attribute, { id: String(100_000 + e * 1000 + a), event_id: String(10_000 + e), uuid, type: a % 2 === 0 ? "ip-dst" : "ip-src", value, value1: value });
+          Object.assign(payload.Attribute, { id: String(100_000 + index), event_id: String(10_000 + e), uuid, type, value, value1: value });
           Object.assign(payload.Event, { id: String(10_000 + e), uuid: eventUuid, info: `bench ${request.set} event ${e}` });
           return { uuid, frame: `misp_json_attribute ${JSON.stringify(payload)}` };
         };

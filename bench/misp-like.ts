@@ -11,6 +11,13 @@ import type { AddressInfo } from "node:net";
 export interface MispLikeOptions {
   readonly key: string;
   readonly delayMs: number;
+  /**
+   * Publishes MISP's echoes of each objects/add on the bus, as MISP does (pubsub.md §6): one
+   * `misp_json_attribute add` per attribute of the object, with the object embedded. (The object's
+   * own message and the reference's go out on topics the daemon does not subscribe to: a tcp PUB
+   * never sends them to it, so they are left out.)
+   */
+  readonly publish?: (frame: string) => Promise<void>;
 }
 
 export interface MispLike {
@@ -19,6 +26,10 @@ export interface MispLike {
   readonly referenced: readonly string[];
   /** objects/add answered 200. */
   objects(): number;
+  /** Echo frames published. */
+  echoes(): number;
+  /** When the first objects/add was answered (epoch ms), if one was. */
+  firstObjectAt(): number | undefined;
   close(): Promise<void>;
 }
 
@@ -50,6 +61,8 @@ export async function startMispLike(options: MispLikeOptions): Promise<MispLike>
   const referenced: string[] = [];
   let nextId = 1;
   let objects = 0;
+  let echoes = 0;
+  let firstObjectAt: number | undefined;
   const now = (): string => String(Math.floor(Date.now() / 1000));
 
   async function answer(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -65,15 +78,22 @@ export async function startMispLike(options: MispLikeOptions): Promise<MispLike>
       const eventId = String(nextId++);
       const attributes = Array.isArray(object.Attribute) ? (object.Attribute as Json[]) : [];
       objects++;
-      return reply(res, 200, {
-        Object: {
-          ...object,
-          id: String(nextId++),
-          event_id: eventId,
-          timestamp: now(),
-          Attribute: attributes.map((a) => ({ ...a, id: String(nextId++), event_id: eventId, timestamp: now() })),
-        },
-      });
+      firstObjectAt ??= Date.now();
+      const stored = {
+        ...object,
+        id: String(nextId++),
+        event_id: eventId,
+        timestamp: now(),
+        Attribute: attributes.map((a) => ({ ...a, id: String(nextId++), event_id: eventId, timestamp: now() })),
+      };
+      reply(res, 200, { Object: stored });
+      if (options.publish) {
+        for (const frame of echoFrames(stored, first ?? "", now())) {
+          echoes++;
+          void options.publish(frame);
+        }
+      }
+      return;
     }
     if (req.method === "POST" && (controller === "objectReferences" || controller === "object_references") && action === "add") {
       const data = (body.ObjectReference ?? body) as Json;
@@ -103,6 +123,8 @@ export async function startMispLike(options: MispLikeOptions): Promise<MispLike>
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     referenced,
     objects: () => objects,
+    echoes: () => echoes,
+    firstObjectAt: () => firstObjectAt,
     close() {
       closing ??= new Promise<void>((resolve) => {
         server.close(() => resolve());
@@ -111,4 +133,24 @@ export async function startMispLike(options: MispLikeOptions): Promise<MispLike>
       return closing;
     },
   };
+}
+
+/** The `misp_json_attribute add` frames MISP publishes for an object's attributes (pubsub.md §4.1). */
+function echoFrames(object: Json, eventUuid: string, timestamp: string): string[] {
+  const { Attribute: attributes, ...row } = object;
+  const objectRow = { ...row, deleted: false, first_seen: null, last_seen: null, sharing_group_id: "0" };
+  const event = {
+    id: object.event_id, date: "2026-11-23", info: "bench event", uuid: eventUuid, published: false, analysis: "0", threat_level_id: "4",
+    org_id: "1", orgc_id: "1", distribution: "1", sharing_group_id: "0", Orgc: { id: "1", uuid: "b7b7c0b0-1b1b-4c4c-8d8d-000000000001", name: "ORGNAME" },
+  };
+  return (attributes as Json[]).map((a) => {
+    const value = String(a.value);
+    const attribute = {
+      id: a.id, event_id: object.event_id, object_id: object.id, object_relation: a.object_relation ?? null, category: a.category ?? "Other",
+      type: a.type, value1: value, value2: "", to_ids: a.to_ids ?? false, uuid: a.uuid, timestamp, distribution: a.distribution ?? "5",
+      sharing_group_id: "0", comment: a.comment ?? "", deleted: false, disable_correlation: a.disable_correlation ?? false,
+      first_seen: null, last_seen: null, value, Sighting: [],
+    };
+    return `misp_json_attribute ${JSON.stringify({ Attribute: attribute, Event: event, Object: objectRow, action: "add" })}`;
+  });
 }

@@ -26,6 +26,8 @@ export interface Peers extends PeersStarted {
   reset(): Promise<void>;
   stats(set?: string): Promise<PeersStats>;
   heartbeat(): Promise<void>;
+  drip(set: string, intervalMs: number): Promise<void>;
+  stopDrip(): Promise<void>;
   mix(request: MixRequest): Promise<MixResult>;
   /** Resolves once every echo of the MISP answers sent so far is published. */
   settled(): Promise<void>;
@@ -68,6 +70,8 @@ export async function startPeers(options: PeersStartOptions): Promise<Peers> {
     reset: () => call({ op: "reset" }),
     stats: (set) => call(set === undefined ? { op: "stats" } : { op: "stats", set }),
     heartbeat: () => call({ op: "heartbeat" }),
+    drip: (set, intervalMs) => call({ op: "drip", set, intervalMs }),
+    stopDrip: () => call({ op: "stopDrip" }),
     mix: (request) => call({ op: "mix", request }),
     settled: () => call({ op: "settled" }),
     close() {

@@ -13,8 +13,13 @@ export interface PeersStartOptions {
    * a proxy that holds each request this long, as a real module server that asks an upstream does.
    */
   readonly modulesDelayMs: number;
-  /** Bind a ZeroMQ PUB socket and have the MISP stand-in echo its writes on it, as MISP does. */
+  /** Bind a ZeroMQ PUB socket and have the MISP stand-in (or the light MISP) echo its writes on it, as MISP does. */
   readonly zmq: boolean;
+  /**
+   * The modules stand-in holds each /query this long itself, with no cap on how many wait at once
+   * (a module farm), instead of answering at once behind a delaying proxy.
+   */
+  readonly modulesLatencyMs?: number;
 }
 
 export interface PeersStarted {
@@ -32,6 +37,8 @@ export interface SeedRequest {
   readonly firstOctet: number;
   /** PRNG seed of the interleaving: one event's attributes keep their order, events interleave. */
   readonly seed: number;
+  /** Synthesized sets only: this many distinct values, repeated in turn (all ip-dst); default all distinct. */
+  readonly distinctValues?: number;
 }
 
 export interface SeedResult {
@@ -65,6 +72,10 @@ export interface PeersStats {
   readonly cpuMs: number;
   /** Bus frames published, by topic (bench frames and MISP's echoes). */
   readonly publishedByTopic: Readonly<Record<string, number>>;
+  /** Echo frames the light MISP published. */
+  readonly echoes: number;
+  /** When the light MISP answered its first objects/add (epoch ms). */
+  readonly firstObjectAt?: number;
 }
 
 export interface MixRequest {
@@ -90,6 +101,9 @@ export type PeersRequest =
   | { readonly op: "heartbeat" }
   | { readonly op: "mix"; readonly request: MixRequest }
   | { readonly op: "settled" }
+  /** Publishes the set's frames in turn, one every `intervalMs`, until `stopDrip` (a daemon starting up). */
+  | { readonly op: "drip"; readonly set: string; readonly intervalMs: number }
+  | { readonly op: "stopDrip" }
   | { readonly op: "close" };
 
 export interface PeersEnvelope {

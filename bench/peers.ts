@@ -24,11 +24,12 @@ let mispCounter: ServerCounter | undefined;
 let modulesCounter: ServerCounter | undefined;
 const published = new Map<string, number>(); // MISP's echoes, by topic
 let cpuMark = process.cpuUsage();
+let drip: NodeJS.Timeout | undefined;
 
 async function start(options: PeersStartOptions): Promise<PeersStarted> {
   if (options.zmq) publisher = await startZmqPublisher();
   const bus = publisher;
-  modules = await startModulesStandin();
+  modules = await startModulesStandin(options.modulesLatencyMs ? { latencyMs: options.modulesLatencyMs } : {});
   const front = async (url: string, delayMs: number): Promise<string> => {
     if (delayMs <= 0) return url;
     const proxy = await startDelayProxy(url, delayMs);
@@ -37,7 +38,8 @@ async function start(options: PeersStartOptions): Promise<PeersStarted> {
   };
   let mispUrl: string;
   if (options.misp === "light") {
-    light = await startMispLike({ key: BENCH_KEY, delayMs: options.mispDelayMs });
+    const publishRaw = bus ? (frame: string): Promise<void> => bus.publishRaw(frame) : undefined;
+    light = await startMispLike({ key: BENCH_KEY, delayMs: options.mispDelayMs, ...(publishRaw ? { publish: publishRaw } : {}) });
     mispUrl = light.url;
   } else {
     const publish = bus
@@ -80,6 +82,8 @@ function stats(set: string | undefined): PeersStats {
     writeOrder: sets.checkOrder(misp ? misp.state.references.map((r) => r.referencedUuid) : (light?.referenced ?? []), set),
     cpuMs: (used.user + used.system) / 1000,
     publishedByTopic: Object.fromEntries(published),
+    echoes: light?.echoes() ?? 0,
+    ...(light?.firstObjectAt() === undefined ? {} : { firstObjectAt: light.firstObjectAt() }),
   };
 }
 
@@ -107,6 +111,7 @@ function need<T>(value: T | undefined, what: string): T {
 }
 
 async function close(): Promise<void> {
+  clearInterval(drip);
   await Promise.allSettled([misp?.close(), light?.close(), modules?.close(), publisher?.close(), ...proxies.map((p) => p.close())]);
 }
 
@@ -128,6 +133,17 @@ async function handle(request: PeersRequest): Promise<unknown> {
       return mix(request.request);
     case "settled":
       return need(misp, "misp").settled();
+    case "drip": {
+      const bus = need(publisher, "zmq publisher");
+      const frames = sets.framesOf(request.set);
+      let next = 0;
+      clearInterval(drip);
+      drip = setInterval(() => void bus.publishRaw(frames[next++ % frames.length] as string), request.intervalMs);
+      return undefined;
+    }
+    case "stopDrip":
+      clearInterval(drip);
+      return undefined;
     case "close":
       await close();
       setImmediate(() => process.exit(0));

@@ -27,6 +27,7 @@ export function printDecoder(r: DecoderBenchResult): string {
     `a/d  full decode vs JSON.parse alone:     ${num(r.ratio("d", "a"))}× the cost of the parse (typed readers + frame split on top of it)`,
     `c/a  publish frame vs attribute frame:    ${num(r.ratio("a", "c"))}× the cost`,
     `e/b  pipeline.accept vs decoder, same drop: ${num(r.ratio("b", "e"))}× the cost (metrics labels and the promise around it)`,
+    `g/f  an echo no route takes, decoded vs dropped by the prefilter: ${num(r.ratio("f", "g"))}× the cost`,
   ].join("\n");
 }
 
@@ -48,13 +49,13 @@ export function printPipeline(r: PipelineResult): string {
     ["peers CPU per message (MISP + modules stand-ins, proxy)", ms(p.cpuMs / r.messages)],
     [`requests in flight from the daemon at once: modules / MISP`, `${r.outgoing.modules} / ${r.outgoing.misp}`],
     ["requests open at once as the servers saw them: modules / MISP", `${p.maxModuleConcurrency} / ${p.maxMispConcurrency}`],
-    ["per-event order, handler starts (module queries)", orderText(p.queryOrder)],
-    ["per-event order, write-backs (references stored)", orderText(p.writeOrder)],
+    ["handler starts (module queries), against each event's order", orderText(p.queryOrder)],
+    ["write-backs (references stored), against each event's order", orderText(p.writeOrder)],
     ["log lines per message (level info)", r.logLinesPerMessage],
   ];
   return [
     heading("2. Pipeline in process (pipeline.accept → geolocation → modules + MISP)"),
-    `${r.messages} ip attributes in ${r.events} events, interleaved (each event's own order kept); createDaemon as \`run\` builds it,`,
+    `${r.messages} ip attributes in ${r.events} events, interleaved; createDaemon as \`run\` builds it (attributes of one event run concurrently: "out of order" counts overtaking, not a fault),`,
     `defaults: pipeline.concurrency ${r.concurrency}, maxPending ${r.maxPending}, modules.concurrency ${r.modulesConcurrency}. Peers in their own process:`,
     `the MISP stand-in, and the modules stand-in behind a proxy holding each query ${r.modulesDelayMs} ms (a real server asks an upstream).`,
     table(rows),
@@ -139,10 +140,10 @@ export function printZmq(r: ZmqResult): string {
     ["filtered by the socket (never delivered) / delivered, all frames", `${percent(allPublished - r.delivered, allPublished)} / ${percent(r.delivered, allPublished)}`],
     ["subscribed frames lost (libzmq HWM drops)", r.lost],
     ["wanted ip attributes → objects written", `${r.handlerRuns.done ?? 0} handler runs done, ${r.objectsCreated} objects`],
-    ["echoes of own writes recognised and ignored", r.echoes],
+    ["attribute frames dropped unread (no route: echoes, domains) / echoes recognised after decoding", `${r.noRoute} / ${r.echoes}`],
     ["first publish → all work done", r.settled ? ms(r.completeMs) : `not within ${ms(r.deliveryMs)} (limit reached)`],
     ["daemon CPU during the run / heap peak Δ / RSS peak Δ", `${ms(r.memory.cpuMs)} / ${mib(r.memory.peakHeap - r.memory.baseHeap)} / ${mib(r.memory.peakRss - r.memory.baseRss)}`],
-    ["per-event order, handler starts / write-backs", `${r.peers.queryOrder.violations} / ${r.peers.writeOrder.violations} out of order`],
+    ["handler starts / write-backs overtaking within an event, handled twice", `${r.peers.queryOrder.violations} / ${r.peers.writeOrder.violations}, ${r.peers.queryOrder.duplicates}`],
   ];
   return [
     heading("4. ZeroMQ end to end (PUB in the peers process → the daemon's SUB socket)"),

@@ -11,6 +11,10 @@ import type { PipelineParams, PipelineResult } from "./pipeline-scenario.js";
 import { printBackpressure, printDecoder, printEnvironment, printPipeline, printZmq } from "./report.js";
 import { runScenario } from "./scenario-client.js";
 import { checks, reading, type Results } from "./verdict.js";
+import type { BacklogParams, BacklogResult } from "./backlog-scenario.js";
+import type { FeedParams, FeedResult } from "./feed-scenario.js";
+import { printBacklog, printFeed, printStartup, targets, type FeedRun } from "./report-feed.js";
+import type { StartupParams, StartupResult } from "./startup-scenario.js";
 import type { ZmqParams, ZmqResult } from "./zmq-scenario.js";
 
 // The sizes of each section. Larger runs read steadier but must keep the whole run near a minute.
@@ -22,6 +26,23 @@ const BACKPRESSURE: readonly BackpressureParams[] = [
   { label: "slow MISP", mispDelayMs: 50, modulesDelayMs: 5, maxPending: 256, ...FRAMES, timeBoxMs: 3_000, drain: true },
   { label: "slow, unbounded", mispDelayMs: 50, modulesDelayMs: 5, maxPending: 1_000_000, ...FRAMES, timeBoxMs: 3_000, drain: false, holdMs: 300 },
 ];
+
+// Sections 5-7: the issue's legs. A 50 ms module with no thread cap and a 20 ms MISP, as in the issue;
+// pipeline.concurrency is 2 × modules.concurrency and maxPending 4 × that, as README's "Sizing" says.
+const PEERS = { modulesLatencyMs: 50, mispDelayMs: 20 } as const;
+const sized = (c: number): Record<string, number> => ({ "modules.concurrency": c, "pipeline.concurrency": 2 * c, "pipeline.maxPending": 8 * c });
+const FEED: readonly { key: string; params: FeedParams }[] = [
+  { key: "one-event", params: { label: "one event, defaults", events: 1, attributesPerEvent: 5_000, ...PEERS } },
+  { key: "hundred-events", params: { label: "100 events, defaults", events: 100, attributesPerEvent: 50, ...PEERS } },
+  { key: "serial", params: { label: "serial blueprint", events: 1, attributesPerEvent: 5_000, serial: true, timeBoxMs: 10_000, ...PEERS } },
+  { key: "c64", params: { label: "concurrency 64", events: 1, attributesPerEvent: 5_000, overrides: sized(64), ...PEERS } },
+  { key: "c128", params: { label: "concurrency 128", events: 1, attributesPerEvent: 5_000, overrides: sized(128), ...PEERS } },
+  { key: "c128-no-echoes", params: { label: "concurrency 128, no echoes", events: 1, attributesPerEvent: 5_000, overrides: sized(128), echoes: false, ...PEERS } },
+  { key: "c256", params: { label: "concurrency 256", events: 1, attributesPerEvent: 5_000, overrides: sized(256), ...PEERS } },
+  { key: "repeated", params: { label: "repeated values", events: 1, attributesPerEvent: 2_000, distinctValues: 100, ...PEERS } },
+];
+const BACKLOG: BacklogParams = { messages: 1_000_000, mispDelayMs: 100, modulesLatencyMs: 50, drainMs: 20_000, sampleMs: 500 };
+const STARTUP: StartupParams = { runs: 3, modulesLatencyMs: 50, mispDelayMs: 20, dripMs: 5 };
 
 const started = performance.now();
 const env = environment();
@@ -65,10 +86,26 @@ const zmq = await section<ZmqResult>(
   printZmq,
 );
 
-const results: Results = { ...(decoder ? { decoder } : {}), ...(pipeline ? { pipeline } : {}), backpressure, ...(zmq ? { zmq } : {}), errors };
+const feedRuns: FeedRun[] = [];
+const feedStarted = performance.now();
+for (const { key, params } of FEED) {
+  try {
+    feedRuns.push({ key, result: await runScenario<FeedResult>({ name: "feed", params }, 240_000) });
+  } catch (error) {
+    errors.push(`section 5 (${params.label}) did not complete: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+if (feedRuns.length > 0) console.log(`${printFeed(feedRuns)}\n${took(feedStarted)}`);
+const backlog = await section<BacklogResult>("section 6", () => runScenario({ name: "backlog", params: BACKLOG }, 120_000), printBacklog);
+await section<StartupResult>("section 7", () => runScenario({ name: "startup", params: STARTUP }, 120_000), printStartup);
+
+const results: Results = { ...(decoder ? { decoder } : {}), ...(pipeline ? { pipeline } : {}), backpressure, ...(zmq ? { zmq } : {}), feed: feedRuns, ...(backlog ? { backlog } : {}), errors };
 const verdicts = checks(results);
 console.log(heading("Checks"));
 for (const c of verdicts) console.log(`${c.ok ? "PASS" : "FAIL"}  ${c.text}`);
+console.log(heading("Targets (figures, not checks: a miss does not fail the run)"));
+const goals = [...targets(feedRuns), ...(backlog ? [{ met: backlog.peakRss < 200 * 1_048_576, text: `RSS < 200 MB while the 1,000,000-message backlog drains: peak ${(backlog.peakRss / 1_048_576).toFixed(1)} MiB` }] : [])];
+for (const t of goals) console.log(`${t.met ? "MET   " : "MISSED"}  ${t.text}`);
 console.log(heading("Reading"));
 console.log(wrap(reading(results), 110));
 console.log(`\nbenchmark wall time ${((performance.now() - started) / 1000).toFixed(1)} s`);

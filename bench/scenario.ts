@@ -2,14 +2,20 @@
 // result to bench/run.ts over IPC. One process per scenario keeps each one's heap and RSS figures
 // clean of the scenarios before it.
 
+import { runBacklog, type BacklogParams } from "./backlog-scenario.js";
 import { runBackpressure, type BackpressureParams } from "./backpressure-scenario.js";
+import { runFeed, type FeedParams } from "./feed-scenario.js";
+import { runStartup, type StartupParams } from "./startup-scenario.js";
 import { runPipeline, type PipelineParams } from "./pipeline-scenario.js";
 import { runZmq, type ZmqParams } from "./zmq-scenario.js";
 
 export type ScenarioRequest =
   | { readonly name: "pipeline"; readonly params: PipelineParams }
   | { readonly name: "backpressure"; readonly params: BackpressureParams }
-  | { readonly name: "zmq"; readonly params: ZmqParams };
+  | { readonly name: "zmq"; readonly params: ZmqParams }
+  | { readonly name: "feed"; readonly params: FeedParams }
+  | { readonly name: "backlog"; readonly params: BacklogParams }
+  | { readonly name: "startup"; readonly params: StartupParams };
 
 export type ScenarioReply = { readonly ok: true; readonly result: unknown } | { readonly ok: false; readonly error: string };
 
@@ -21,6 +27,12 @@ async function run(request: ScenarioRequest): Promise<unknown> {
       return runBackpressure(request.params);
     case "zmq":
       return runZmq(request.params);
+    case "feed":
+      return runFeed(request.params);
+    case "backlog":
+      return runBacklog(request.params);
+    case "startup":
+      return runStartup(request.params);
   }
 }
 

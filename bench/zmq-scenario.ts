@@ -43,6 +43,8 @@ export interface ZmqResult {
   readonly attributeFramesPublished: number;
   readonly handlerRuns: Readonly<Record<string, number>>;
   readonly echoes: number;
+  /** Attribute frames dropped unread because no route can match them (echoes of text, float… attributes). */
+  readonly noRoute: number;
   readonly objectsCreated: number;
   readonly settled: boolean;
   readonly memory: MemoryPeaks;
@@ -72,6 +74,7 @@ export async function runZmq(params: ZmqParams): Promise<ZmqResult> {
       const beforeByKind = framesByKind(daemon.metrics.snapshot());
       const runsBefore = handlerRuns(daemon.metrics.snapshot());
       const echoesBefore = daemon.metrics.total("misp_enrichd_echoes_total");
+      const noRouteBefore = daemon.metrics.get("misp_enrichd_frames_dropped_total", { reason: "no-route" });
       const objectsBefore = daemon.metrics.get("misp_enrichd_objects_written_total", { outcome: "created" });
       await peers.reset();
 
@@ -137,6 +140,7 @@ export async function runZmq(params: ZmqParams): Promise<ZmqResult> {
         attributeFramesPublished: mix.sentByTopic.misp_json_attribute ?? 0,
         handlerRuns: runs,
         echoes: daemon.metrics.total("misp_enrichd_echoes_total") - echoesBefore,
+        noRoute: daemon.metrics.get("misp_enrichd_frames_dropped_total", { reason: "no-route" }) - noRouteBefore,
         objectsCreated: daemon.metrics.get("misp_enrichd_objects_written_total", { outcome: "created" }) - objectsBefore,
         settled,
         memory,
@@ -162,7 +166,7 @@ function noRouteAttribute(frame: CorpusFrame): string {
 }
 
 /** ZeroMQ's slow joiner: publish heartbeats until the daemon has received one. */
-async function untilSubscribed(beat: () => Promise<void>, received: () => boolean): Promise<void> {
+export async function untilSubscribed(beat: () => Promise<void>, received: () => boolean): Promise<void> {
   const deadline = Date.now() + 10_000;
   while (!received()) {
     if (Date.now() > deadline) throw new Error("the daemon's SUB socket never received a heartbeat");

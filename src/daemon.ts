@@ -26,6 +26,7 @@ import { judgeModuleConfig } from "./modules/declared-config.js";
 import { judgeNeeds, type ModuleUser } from "./modules/needs.js";
 import type { ModulesClient } from "./modules/types.js";
 import { createPipeline, type Pipeline } from "./pipeline/pipeline.js";
+import { createDecoder } from "./decode/decoder.js";
 import type { MessageKind } from "./decode/types.js";
 import { createRouting, type Routing } from "./route/routing.js";
 import { compileRules } from "./rules/compile.js";
@@ -203,7 +204,9 @@ export async function createDaemon(options: CreateDaemonOptions): Promise<Daemon
     rules,
     routes: new Map(routes.filter((r) => rules.some((rule) => rule.name === r.subscriber)).map((r) => [r.subscriber, r])),
     misp,
-    decoder: routing.decoder,
+    // Its own decoder: the pipeline's drops attribute frames no route takes (the prefilter), and a
+    // sweep hands each attribute to its rule directly, whatever the other routes want.
+    decoder: createDecoder({ table: routing.topics, wanted: new Set(["attribute"]), maxFrameBytes: config.bus.maxFrameBytes }),
     submit: (handler, message, frame) => pipeline.submit(handler, message, frame),
     logger,
     metrics,

@@ -23,6 +23,7 @@ export type {
   TagMessage,
 } from "./decode/types.js";
 export type { FilterQuery, Where } from "./route/types.js";
+export type { OrderScope } from "./route/ordering-key.js";
 export type { ModuleResult, ResultAttribute, ResultObject } from "./modules/types.js";
 export type { WriteReport } from "./misp/types.js";
 export { EnrichdError, PermanentError, isEnrichdError, isRetriable } from "./errors.js";

@@ -10,9 +10,11 @@ import { MESSAGE_KINDS } from "../decode/types.js";
 import { errorMessage } from "../errors.js";
 import type { Logger } from "../log.js";
 import { createMetrics } from "../metrics/metrics.js";
+import { judgeCapacity } from "../modules/capacity.js";
 import { judgeModuleConfig } from "../modules/declared-config.js";
 import type { ModulesClient } from "../modules/types.js";
-import { failed, ok, type CheckLine } from "./check-line.js";
+import type { LoadedSubscriber } from "../subscriber/load.js";
+import { failed, ok, warned, type CheckLine } from "./check-line.js";
 import { createLookingBus } from "./looking-bus.js";
 import { judgeNeeds, type ModuleUser } from "../modules/needs.js";
 
@@ -24,6 +26,8 @@ export async function checkModules(config: Config, client: ModulesClient, subscr
     return [failed("modules", `${config.modules.url} not usable: ${errorMessage(error)}`, "start misp-modules (misp-modules -l 127.0.0.1) or set modules.url (MISP_MODULES_URL)")];
   }
   const lines: CheckLine[] = [ok("modules", `${config.modules.url} offers ${offered.length} modules`)];
+  const capacity = judgeCapacity(config.modules.url, config.modules.concurrency, client.serverHeader());
+  if (capacity) lines.push(warned("modules concurrency", capacity.text, capacity.fix));
   const needs = judgeNeeds(subscribers, offered);
   for (const need of needs) {
     const subject = `subscriber ${need.subscriber}`;

@@ -74,13 +74,26 @@ const busSchema = z
   })
   .strict();
 
+/** Module answers kept (modules/cache.ts): key module + type + value + config hash. */
+const moduleCacheSchema = z
+  .object({
+    ttlSeconds: z.number().int().min(0).default(3_600),
+    ttlSecondsByModule: z.record(z.string(), z.number().int().min(0)).default({}),
+    maxEntries: positiveInt.default(10_000),
+    maxBytes: positiveInt.default(32 * 1024 * 1024),
+  })
+  .strict();
+
 const modulesSchema = z
   .object({
     url: url(["http", "https"]).default("http://127.0.0.1:6666"),
     timeoutMs: positiveInt.default(20_000),
-    // The real server runs 10 worker threads and a timed-out call keeps its thread: stay below.
-    concurrency: z.number().int().min(1).max(9).default(8),
+    // A stock server runs min(32, 5 × CPUs) worker threads (10 on 2 cores) and a timed-out call keeps
+    // its thread: 8 stays below. A farm behind a load balancer takes more; `check` warns when a single
+    // stock server is asked for more than 9 (modules/capacity.ts).
+    concurrency: z.number().int().min(1).max(1024).default(8),
     config: z.record(z.string(), z.record(z.string(), z.unknown())).default({}),
+    cache: moduleCacheSchema.default(moduleCacheSchema.parse({})),
   })
   .strict();
 

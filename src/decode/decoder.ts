@@ -6,6 +6,7 @@ import { EnrichdError, isEnrichdError } from "../errors.js";
 import type { BusFrame, MessageKind, MispMessage } from "./types.js";
 import { decodePayload } from "./decode.js";
 import { frameTopic, splitFrame } from "./frame.js";
+import type { Prefilter } from "./prefilter.js";
 import { isRecord } from "./scalars.js";
 import type { TopicTable } from "./topic.js";
 
@@ -13,7 +14,8 @@ export type DecodeOutcome =
   | { readonly status: "message"; readonly message: MispMessage }
   | {
       readonly status: "dropped";
-      readonly reason: "unwanted-topic" | "too-large";
+      /** no-route: the prefilter saw that no route can match it (prefilter.ts). */
+      readonly reason: "unwanted-topic" | "too-large" | "no-route";
       readonly topic: string;
       readonly kind?: MessageKind;
     }
@@ -24,6 +26,8 @@ export interface DecoderOptions {
   /** Kinds some route wants (Router.kinds). The heartbeat is always wanted. */
   readonly wanted: ReadonlySet<MessageKind>;
   readonly maxFrameBytes: number;
+  /** Drops frames of wanted kinds that no route can match, before parsing them. */
+  readonly prefilter?: Prefilter;
 }
 
 export interface Decoder {
@@ -33,7 +37,7 @@ export interface Decoder {
 const PREVIEW_CHARS = 200;
 
 export function createDecoder(options: DecoderOptions): Decoder {
-  const { table, maxFrameBytes } = options;
+  const { table, maxFrameBytes, prefilter } = options;
   const wanted = new Set<MessageKind>(options.wanted).add("heartbeat");
 
   function decodeFrame(frame: BusFrame): DecodeOutcome {
@@ -53,6 +57,7 @@ export function createDecoder(options: DecoderOptions): Decoder {
       return failure("ENRICHD_TOPIC_UNKNOWN", `frame arrived on unknown topic "${topic}"`, topic, json);
     }
     if (!wanted.has(kind)) return dropped("unwanted-topic", topic, kind);
+    if (prefilter?.(kind, json)) return dropped("no-route", topic, kind);
 
     let parsed: unknown;
     try {
@@ -77,7 +82,7 @@ export function createDecoder(options: DecoderOptions): Decoder {
   return { decodeFrame };
 }
 
-function dropped(reason: "unwanted-topic" | "too-large", topic: string, kind: MessageKind | undefined): DecodeOutcome {
+function dropped(reason: "unwanted-topic" | "too-large" | "no-route", topic: string, kind: MessageKind | undefined): DecodeOutcome {
   return kind === undefined ? { status: "dropped", reason, topic } : { status: "dropped", reason, topic, kind };
 }
 

@@ -25,7 +25,7 @@ const histogram = (help: string, buckets: readonly number[], ...labels: string[]
 export const METRIC_CATALOGUE = {
   // Bus and decoding.
   misp_enrichd_frames_total: counter("Bus frames received, by transport and kind (unknown for unknown topics).", "transport", "kind"),
-  misp_enrichd_frames_dropped_total: counter("Frames dropped before parsing, by reason (unwanted-topic, too-large).", "reason"),
+  misp_enrichd_frames_dropped_total: counter("Frames dropped before parsing, by reason (unwanted-topic, too-large, no-route: an attribute no route can match).", "reason"),
   misp_enrichd_decode_errors_total: counter("Frames that failed to decode, by error code.", "code"),
   misp_enrichd_messages_total: counter("Decoded messages, by kind.", "kind"),
   misp_enrichd_echoes_total: counter("Messages recognised as echoes of the daemon's own writes.", "kind"),
@@ -44,6 +44,10 @@ export const METRIC_CATALOGUE = {
   misp_enrichd_schedule_runs_total: counter("Scheduled rule runs, by rule.", "rule"),
   // Peers.
   misp_enrichd_module_queries_total: counter("misp-modules queries, by module and outcome.", "module", "outcome"),
+  misp_enrichd_module_cache_hits_total: counter("Module queries answered from the result cache, by module.", "module"),
+  misp_enrichd_module_cache_misses_total: counter("Module queries the result cache sent to the server, by module.", "module"),
+  misp_enrichd_module_cache_coalesced_total: counter("Module queries that joined an identical query in flight instead of calling, by module.", "module"),
+  misp_enrichd_module_cache_evictions_total: counter("Answers evicted from the result cache to stay within its bounds, by module.", "module"),
   misp_enrichd_module_query_duration_seconds: histogram("Time of one misp-modules /query call (waiting for a slot included), by module.", CALL_BUCKETS, "module"),
   misp_enrichd_misp_requests_total: counter("MISP REST requests, by endpoint and outcome.", "endpoint", "outcome"),
   misp_enrichd_misp_request_duration_seconds: histogram("Time of one MISP REST call, by endpoint.", CALL_BUCKETS, "endpoint"),

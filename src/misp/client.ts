@@ -9,6 +9,7 @@ import { createMispHttp, type MispHttpOptions } from "./http.js";
 import { isDuplicateUuid } from "./misp-errors.js";
 import { attributeViewAnswer, eventIndexAnswer, eventReferencesAnswer, parseAnswer, restSearchAnswer, selfAnswer, versionAnswer } from "./answers.js";
 import type { AttributeToWrite, CreateOutcome, MispClient, MispSelf, ObjectToWrite } from "./types.js";
+import { createLabelCache } from "../metrics/labels.js";
 
 export interface MispClientOptions extends MispHttpOptions {
   /** Guards every call (guarded-http.ts); none in `check`. */
@@ -84,7 +85,8 @@ export function unchangedTags(message: string): string[] {
 
 export function createMispClient(options: MispClientOptions): MispClient {
   const http = options.breaker ? guardMispHttp(createMispHttp(options), options.breaker) : createMispHttp(options);
-  const written = (outcome: CreateOutcome): void => options.metrics.inc("misp_enrichd_objects_written_total", { outcome });
+  const labels = createLabelCache();
+  const written = (outcome: CreateOutcome): void => options.metrics.inc("misp_enrichd_objects_written_total", labels({ outcome }));
 
   return {
     baseUrl: http.baseUrl,

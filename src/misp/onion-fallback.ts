@@ -17,7 +17,8 @@ export interface OnionDowngrade {
 }
 
 export interface OnionFallbackOptions {
-  readonly logger: Logger;
+  /** Or a function that makes it, called only when there is something to log. */
+  readonly logger: Logger | (() => Logger);
   /** Told each downgraded value once its write succeeded. */
   readonly onDowngrade: (downgrade: OnionDowngrade) => void;
 }
@@ -37,7 +38,9 @@ function asText<A extends AttributeToWrite>(a: A): A {
 }
 
 export function withOnionFallback(client: MispClient, options: OnionFallbackOptions): MispClient {
-  const { logger, onDowngrade } = options;
+  const { onDowngrade } = options;
+  const logger = options.logger;
+  const log = typeof logger === "function" ? logger : (): Logger => logger;
   return {
     ...client,
     async addObject(eventUuid, object, signal) {
@@ -46,7 +49,7 @@ export function withOnionFallback(client: MispClient, options: OnionFallbackOpti
       } catch (error) {
         const changed = object.attributes.filter(isRefusedOnion);
         if (!isOnionRefusal(error) || changed.length === 0) throw error;
-        logger.warn({ objectUuid: object.uuid, values: changed.map((a) => a.value) }, "misp refused onion-address values: writing them as text");
+        log().warn({ objectUuid: object.uuid, values: changed.map((a) => a.value) }, "misp refused onion-address values: writing them as text");
         const retry: ObjectToWrite = { ...object, attributes: object.attributes.map((a) => (isRefusedOnion(a) ? asText(a) : a)) };
         const outcome = await client.addObject(eventUuid, retry, signal);
         for (const a of changed) {
@@ -60,7 +63,7 @@ export function withOnionFallback(client: MispClient, options: OnionFallbackOpti
         return await client.addAttribute(eventUuid, attribute, signal);
       } catch (error) {
         if (!isOnionRefusal(error) || !isRefusedOnion(attribute)) throw error;
-        logger.warn({ attributeUuid: attribute.uuid, value: attribute.value }, "misp refused an onion-address value: writing it as text");
+        log().warn({ attributeUuid: attribute.uuid, value: attribute.value }, "misp refused an onion-address value: writing it as text");
         const outcome = await client.addAttribute(eventUuid, asText(attribute), signal);
         onDowngrade({ attributeUuid: attribute.uuid, what: `${attribute.type} ${attribute.value} (attribute ${attribute.uuid})`, reason: REASON });
         return outcome;

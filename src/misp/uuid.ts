@@ -2,7 +2,7 @@
 // object and attribute uuids, so MISP refuses the second write as "not unique" instead of storing a
 // duplicate: this is what makes every POST safe to retry (rest.md §15, STYLE rule 8).
 
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import type { ResultObject } from "../modules/types.js";
 
 /** RFC 4122 appendix C namespaces, for tests and callers that derive from names they do not own. */
@@ -26,6 +26,18 @@ function uuidBytes(uuid: string): Buffer {
   return Buffer.from(uuid.replace(/-/g, ""), "hex");
 }
 
+/** The namespaces in use are few (the project's, the RFC's): their bytes are read once. */
+const namespaceBytes = new Map<string, Buffer>();
+
+function namespaceOf(namespace: string): Buffer {
+  let bytes = namespaceBytes.get(namespace);
+  if (bytes === undefined) {
+    bytes = uuidBytes(namespace);
+    if (namespaceBytes.size < 16) namespaceBytes.set(namespace, bytes);
+  }
+  return bytes;
+}
+
 function formatUuid(bytes: Buffer): string {
   const hex = bytes.toString("hex");
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
@@ -33,7 +45,8 @@ function formatUuid(bytes: Buffer): string {
 
 /** RFC 4122 §4.3: SHA-1 over namespace bytes then UTF-8 name; version 5, variant 10xx. Lowercase. */
 export function uuidv5(namespace: string, name: string): string {
-  const digest = createHash("sha1").update(uuidBytes(namespace)).update(name, "utf8").digest();
+  // One-shot: a Hash object per uuid costs more than the hashing (six uuids per enrichment).
+  const digest = hash("sha1", Buffer.concat([namespaceOf(namespace), Buffer.from(name, "utf8")]), "buffer");
   const bytes = digest.subarray(0, 16);
   bytes[6] = ((bytes[6] as number) & 0x0f) | 0x50;
   bytes[8] = ((bytes[8] as number) & 0x3f) | 0x80;

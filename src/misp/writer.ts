@@ -54,7 +54,7 @@ export function createMispWriter(options: MispWriterOptions): MispWriter {
   }
 
   /** objects/add for each planned object; a refused one is reported and left out of the map. */
-  async function writeObjects(client: MispClient, eventUuid: string, planned: readonly PlannedObject[], refused: Refused[], log: Logger, signal?: AbortSignal): Promise<Map<string, { name: string; outcome: CreateOutcome }>> {
+  async function writeObjects(client: MispClient, eventUuid: string, planned: readonly PlannedObject[], refused: Refused[], log: () => Logger, signal?: AbortSignal): Promise<Map<string, { name: string; outcome: CreateOutcome }>> {
     const written = new Map<string, { name: string; outcome: CreateOutcome }>();
     for (const { object } of planned) {
       try {
@@ -62,7 +62,7 @@ export function createMispWriter(options: MispWriterOptions): MispWriter {
       } catch (error) {
         if (!isDataRefusal(error)) throw error;
         const reason = refusalReason(error);
-        log.warn({ objectUuid: object.uuid, name: object.name, reason }, "misp refused an object");
+        log().warn({ objectUuid: object.uuid, name: object.name, reason }, "misp refused an object");
         options.metrics.inc("misp_enrichd_objects_written_total", { outcome: "refused" });
         refused.push({ what: `${object.name} object ${object.uuid}`, reason });
       }
@@ -71,7 +71,7 @@ export function createMispWriter(options: MispWriterOptions): MispWriter {
   }
 
   /** attributes/add for each legacy attribute; local tags go on afterwards (see below). */
-  async function writeAttributes(client: MispClient, write: EnrichmentWrite, plan: PlanOptions, refused: Refused[], log: Logger, signal?: AbortSignal): Promise<{ uuid: string; type: string; outcome: CreateOutcome }[]> {
+  async function writeAttributes(client: MispClient, write: EnrichmentWrite, plan: PlanOptions, refused: Refused[], log: () => Logger, signal?: AbortSignal): Promise<{ uuid: string; type: string; outcome: CreateOutcome }[]> {
     const written: { uuid: string; type: string; outcome: CreateOutcome }[] = [];
     for (const planned of planAttributes(write, plan)) {
       // attributes/add makes inline tags global whatever `local` says (rest.md §1, observed b5):
@@ -83,7 +83,7 @@ export function createMispWriter(options: MispWriterOptions): MispWriter {
       } catch (error) {
         if (!isDataRefusal(error)) throw error;
         const reason = isSimilarAttribute(error) ? "the event already has this value (MISP: A similar attribute already exists for this event.)" : refusalReason(error);
-        log.warn({ attributeUuid: attribute.uuid, type: attribute.type, reason }, "misp refused an attribute");
+        log().warn({ attributeUuid: attribute.uuid, type: attribute.type, reason }, "misp refused an attribute");
         refused.push({ what: `${attribute.type} ${attribute.value} (attribute ${attribute.uuid})`, reason });
         continue;
       }
@@ -93,14 +93,14 @@ export function createMispWriter(options: MispWriterOptions): MispWriter {
   }
 
   /** Adds the references MISP lacks; objectReferences/add never deduplicates (rest.md §3). */
-  async function writeReferences(client: MispClient, write: EnrichmentWrite, planned: readonly PlannedObject[], written: ReadonlyMap<string, { outcome: CreateOutcome }>, log: Logger, signal?: AbortSignal): Promise<number> {
+  async function writeReferences(client: MispClient, write: EnrichmentWrite, planned: readonly PlannedObject[], written: ReadonlyMap<string, { outcome: CreateOutcome }>, log: () => Logger, signal?: AbortSignal): Promise<number> {
     const source = write.source.uuid.toLowerCase();
     let existing: ReadonlyMap<string, readonly { referencedUuid: string; relationshipType: string }[]> | undefined;
     let added = 0;
     for (const p of planned) {
       const outcome = written.get(p.object.uuid)?.outcome;
       if (outcome === undefined) continue;
-      if (p.unresolved.length > 0) log.warn({ objectUuid: p.object.uuid, unresolved: p.unresolved }, "module referenced something outside its result: reference skipped");
+      if (p.unresolved.length > 0) log().warn({ objectUuid: p.object.uuid, unresolved: p.unresolved }, "module referenced something outside its result: reference skipped");
       for (const ref of p.references) {
         if (ref.target !== source && !written.has(ref.target)) continue; // its target object was refused
         const key = `${p.object.uuid}|${ref.target}|${ref.relationship}`;
@@ -123,12 +123,15 @@ export function createMispWriter(options: MispWriterOptions): MispWriter {
 
   return {
     async writeEnrichment(write, signal) {
-      const log = options.logger.child({ sub: write.subscriber, module: write.module, eventUuid: write.eventUuid, attributeUuid: write.source.uuid });
+      const bindings = { sub: write.subscriber, module: write.module, eventUuid: write.eventUuid, attributeUuid: write.source.uuid };
+      // A child logger for the rare warnings, made on first use; the one info line carries the bindings itself.
+      let child: Logger | undefined;
+      const logOf = (): Logger => (child ??= options.logger.child(bindings));
       const refused: Refused[] = [];
       const writtenAsText = new Set<string>();
       // Wrapped per write, so that the values it downgrades land in this write's report.
       const client = withOnionFallback(options.client, {
-        logger: log,
+        logger: logOf,
         onDowngrade: ({ attributeUuid, what, reason }) => {
           writtenAsText.add(attributeUuid);
           refused.push({ what, reason });
@@ -140,18 +143,19 @@ export function createMispWriter(options: MispWriterOptions): MispWriter {
       // Two handlers writing one enrichment (a rule and a subscriber) take turns: the second finds the
       // objects and references of the first, and adds no second reference (MISP does not dedup them).
       const { written, referencesAdded } = await inTurn(`${write.source.uuid.toLowerCase()}|${write.module}`, async () => {
-        const objectsWritten = await writeObjects(client, write.eventUuid, planned, refused, log, signal);
-        return { written: objectsWritten, referencesAdded: await writeReferences(client, write, planned, objectsWritten, log, signal) };
+        const objectsWritten = await writeObjects(client, write.eventUuid, planned, refused, logOf, signal);
+        return { written: objectsWritten, referencesAdded: await writeReferences(client, write, planned, objectsWritten, logOf, signal) };
       });
       const tagsAttached = [...new Set(write.result.sourceTags)];
       if (tagsAttached.length > 0) await client.attachTags(write.source.uuid, tagsAttached, plan.tagLocal, signal);
-      const added = await writeAttributes(client, write, plan, refused, log, signal);
+      const added = await writeAttributes(client, write, plan, refused, logOf, signal);
 
       const objects = [...written].map(([uuid, { name, outcome }]) => ({ uuid, name, outcome }));
       const attributes = added.map(({ uuid, type, outcome }) => ({ uuid, type: writtenAsText.has(uuid) ? "text" : type, outcome }));
       const report: WriteReport = { objects, attributes, referencesAdded, tagsAttached, refused };
-      log.info(
+      options.logger.info(
         {
+          ...bindings,
           objects: objects.map((o) => ({ uuid: o.uuid, name: o.name, outcome: o.outcome })),
           attributes: attributes.map((a) => ({ uuid: a.uuid, type: a.type, outcome: a.outcome })),
           referencesAdded,

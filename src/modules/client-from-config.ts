@@ -1,10 +1,11 @@
-// The modules client as the config describes it (URL, timeout, concurrency, per-module config), built
-// the same way for the daemon, `check` and `modules`.
+// The modules client as the config describes it (URL, timeout, concurrency, per-module config, the
+// result cache), built the same way for the daemon, `check` and `modules`.
 
 import type { CircuitBreaker } from "../circuit-breaker.js";
 import type { Config } from "../config/schema.js";
 import type { Logger } from "../log.js";
 import type { Metrics } from "../metrics/metrics.js";
+import { createResultCache } from "./cache.js";
 import { createModulesClient } from "./client.js";
 import type { ModulesClient } from "./types.js";
 
@@ -26,5 +27,6 @@ export function createModulesClientFromConfig(config: Config, setup: ModulesClie
     logger: setup.logger,
     metrics: setup.metrics,
     ...(setup.breaker ? { breaker: setup.breaker } : {}),
+    cache: createResultCache({ ...config.modules.cache, metrics: setup.metrics }),
   });
 }

@@ -7,9 +7,11 @@ import type { Attribute } from "../decode/types.js";
 import { EnrichdError, errorCode, type ErrorCode } from "../errors.js";
 import type { Logger } from "../log.js";
 import type { Metrics } from "../metrics/metrics.js";
+import { createLabelCache } from "../metrics/labels.js";
 import { interpretQueryAnswer, retryAfter } from "./answer.js";
 import { parseModuleList } from "./descriptor.js";
 import { guardExchange } from "./guarded-exchange.js";
+import type { ResultCache } from "./cache.js";
 import { createLimiter } from "./limiter.js";
 import { buildModuleConfig, buildQueryBody, serverTimeoutSeconds } from "./request.js";
 import { normaliseResult } from "./result.js";
@@ -30,6 +32,8 @@ export interface ModulesClientOptions {
   readonly metrics: Metrics;
   /** Tests pass their own; the client then leaves it open on close(). */
   readonly dispatcher?: Dispatcher;
+  /** Answers kept and identical queries in flight shared (cache.ts); absent: every query calls the server. */
+  readonly cache?: ResultCache;
   /** Guards every call to the server (guarded-exchange.ts); none in `check` and `modules`. */
   readonly breaker?: CircuitBreaker;
 }
@@ -54,6 +58,7 @@ export function createModulesClient(options: ModulesClientOptions): ModulesClien
   const discoveryTtlMs = options.discoveryTtlMs ?? 60_000;
   const moduleConfig = options.moduleConfig ?? {};
   const { logger, metrics } = options;
+  const labels = createLabelCache();
   const base = parseBaseUrl(options.url);
   const ownsDispatcher = options.dispatcher === undefined;
   const dispatcher =
@@ -61,14 +66,8 @@ export function createModulesClient(options: ModulesClientOptions): ModulesClien
   const limiter = createLimiter(concurrency);
   const timeoutSeconds = serverTimeoutSeconds(timeoutMs);
   const send = options.breaker ? guardExchange(exchange, options.breaker) : exchange;
-  const moduleLabels = new Map<string, Readonly<{ module: string }>>();
-  const labelsOf = (module: string): Readonly<{ module: string }> => {
-    let labels = moduleLabels.get(module);
-    if (!labels) moduleLabels.set(module, (labels = Object.freeze({ module })));
-    return labels;
-  };
 
-  let cache: { readonly at: number; readonly modules: readonly ModuleDescriptor[] } | undefined;
+  let cache: { readonly at: number; readonly modules: readonly ModuleDescriptor[]; readonly server?: string } | undefined;
   let discovery: Promise<readonly ModuleDescriptor[]> | undefined;
   let closing: Promise<void> | undefined;
 
@@ -87,7 +86,7 @@ export function createModulesClient(options: ModulesClientOptions): ModulesClien
       throw new EnrichdError("ENRICHD_MODULE_RESPONSE_INVALID", `GET ${path} answered something that is not JSON`, { cause: error });
     }
     const modules = Object.freeze(parseModuleList(body, logger));
-    cache = { at: Date.now(), modules };
+    cache = { at: Date.now(), modules, ...(answer.server === undefined ? {} : { server: answer.server }) };
     logger.debug({ modules: modules.length }, "discovered misp-modules");
     return modules;
   }
@@ -114,6 +113,9 @@ export function createModulesClient(options: ModulesClientOptions): ModulesClien
     const started = performance.now();
     const details = { module, attributeType: attribute.type, value: attribute.value };
     const { signal } = queryOptions;
+    // Errors before the server is asked are counted here; a call counts its own outcome.
+    let asked = false;
+    let called = false;
     try {
       const descriptor = await describe(module, signal);
       if (descriptor.inputTypes.length > 0 && !descriptor.inputTypes.includes(attribute.type)) {
@@ -121,39 +123,57 @@ export function createModulesClient(options: ModulesClientOptions): ModulesClien
           details: { ...details, inputTypes: descriptor.inputTypes },
         });
       }
+      const config = buildModuleConfig(descriptor.configKeys, moduleConfig[module], queryOptions.config);
       const body = buildQueryBody({
         module,
         format: descriptor.format,
         attribute,
-        config: buildModuleConfig(descriptor.configKeys, moduleConfig[module], queryOptions.config),
+        config,
         timeoutSeconds,
         eventId: queryOptions.eventId ?? (attribute.eventId > 0 ? attribute.eventId : undefined),
       });
       const path = `${base.path}/query`;
-      assertOpen(); // close() may have run while the descriptor was fetched
-      const post = (): Promise<HttpAnswer> =>
-        send({ dispatcher, origin: base.origin, path, method: "POST", body: JSON.stringify(body), timeoutMs, signal, details });
-      const answer = await limiter.run(post, signal).catch((error: unknown) => {
-        if (error instanceof EnrichdError) throw error;
-        throw abortedError(`POST ${path}`, details, error); // aborted while waiting for a slot
-      });
-      const result = normaliseResult(module, descriptor.format, attribute, interpretQueryAnswer(answer, details));
-      metrics.inc(MODULE_QUERIES_METRIC, { module, outcome: "ok" });
-      logger.debug(
-        { module, attributeUuid: attribute.uuid, durationMs: Math.round(performance.now() - started), objects: result.objects.length },
-        "module answered",
-      );
+      // One call to the server; the cache may share it between identical queries or skip it.
+      const call = async (callSignal?: AbortSignal): Promise<ModuleResult> => {
+        called = true;
+        assertOpen(); // close() may have run while the descriptor was fetched
+        const callStarted = performance.now();
+        try {
+          const post = (): Promise<HttpAnswer> =>
+            send({ dispatcher, origin: base.origin, path, method: "POST", body: JSON.stringify(body), timeoutMs, signal: callSignal, details });
+          const answer = await limiter.run(post, callSignal).catch((error: unknown) => {
+            if (error instanceof EnrichdError) throw error;
+            throw abortedError(`POST ${path}`, details, error); // aborted while waiting for a slot
+          });
+          const result = normaliseResult(module, descriptor.format, attribute, interpretQueryAnswer(answer, details));
+          metrics.inc(MODULE_QUERIES_METRIC, labels({ module, outcome: "ok" }));
+          return result;
+        } catch (error) {
+          metrics.inc(MODULE_QUERIES_METRIC, labels({ module, outcome: OUTCOMES[errorCode(error)] ?? "failed" }));
+          throw error;
+        } finally {
+          metrics.observe(DURATION_METRIC, (performance.now() - callStarted) / 1000, labels({ module }));
+        }
+      };
+      asked = true;
+      const result = options.cache
+        ? await options.cache.query({ module, type: attribute.type, value: attribute.value, config, attributeUuid: attribute.uuid }, call, signal)
+        : await call(signal);
+      if (logger.isLevelEnabled("debug")) {
+        logger.debug(
+          { module, attributeUuid: attribute.uuid, durationMs: Math.round(performance.now() - started), objects: result.objects.length, called },
+          "module answered",
+        );
+      }
       return result;
     } catch (error) {
       const code = errorCode(error);
-      metrics.inc(MODULE_QUERIES_METRIC, { module, outcome: OUTCOMES[code] ?? "failed" });
+      if (!asked) metrics.inc(MODULE_QUERIES_METRIC, { module, outcome: OUTCOMES[code] ?? "failed" });
       logger.debug(
         { module, attributeUuid: attribute.uuid, durationMs: Math.round(performance.now() - started), code },
         "module query failed",
       );
       throw error;
-    } finally {
-      metrics.observe(DURATION_METRIC, (performance.now() - started) / 1000, labelsOf(module));
     }
   }
 
@@ -168,6 +188,7 @@ export function createModulesClient(options: ModulesClientOptions): ModulesClien
     list,
     describe,
     query,
+    serverHeader: () => cache?.server,
     close() {
       closing ??= (async () => {
         limiter.clear(new EnrichdError("ENRICHD_MODULE_UNAVAILABLE", "the modules client closed before the query was sent"));

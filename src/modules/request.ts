@@ -71,5 +71,7 @@ export function buildQueryBody(input: QueryBodyInput): Record<string, unknown> {
 }
 
 function withoutUndefined(record: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(record).filter(([, value]) => value !== undefined));
+  const out: Record<string, unknown> = {};
+  for (const key in record) if (record[key] !== undefined) out[key] = record[key];
+  return out;
 }

@@ -11,7 +11,8 @@
 import { z } from "zod";
 import { EnrichdError } from "../errors.js";
 import { describeKind, isRecord } from "../json.js";
-import { expected, parseShape, type ShapeProblem } from "../shape.js";
+import { expected, parseShape, type ShapeProblem, type ShapeResult } from "../shape.js";
+import { readStandardFast } from "./standard-fast.js";
 import type { ModuleFormat, ModuleResult, ResultAttribute, ResultObject, ResultReference } from "./types.js";
 
 /** The attribute that was sent, to recognise its echo. */
@@ -55,7 +56,7 @@ const attributeFields = {
 };
 const standaloneAttribute = z.object({ ...attributeFields, object_relation: optionalText });
 const objectAttribute = z.object({ ...attributeFields, object_relation: named("the object attribute's object_relation") });
-type RawAttribute = z.output<typeof standaloneAttribute>;
+export type RawAttribute = z.output<typeof standaloneAttribute>;
 
 const reference = z.object({ referenced_uuid: named("a referenced_uuid"), relationship_type: named("a relationship_type") });
 const object = z.object({
@@ -70,6 +71,8 @@ const object = z.object({
   Attribute: list(objectAttribute),
 });
 const standard = z.object({ Attribute: list(standaloneAttribute), Object: list(object) });
+export type RawObject = z.output<typeof object>;
+export type StandardAnswer = z.output<typeof standard>;
 
 /** One value or a list of them (legacy `values: "x"` from geoip_city 3.0.9). */
 const oneOrMany = (value: unknown): unknown => (typeof value === "string" || typeof value === "number" ? [value] : value);
@@ -106,7 +109,9 @@ export function normaliseResult(module: string, format: ModuleFormat, input: Res
     return { module, format, objects: [], attributes: parseLegacy(module, results), sourceTags: [] };
   }
   if (!isRecord(results)) throw invalid(module, { path: "$.results", reason: `results is ${describeKind(results)}` });
-  const parsed = parseShape(standard, results, ["results"]);
+  // The usual, plain answer is read by hand; anything else by the schema, which names what is wrong.
+  const fast = readStandardFast(results);
+  const parsed = fast === undefined ? readStandardBySchema(results) : { ok: true as const, value: fast };
   if (!parsed.ok) throw invalid(module, parsed.problem);
 
   const sourceTags = new Set<string>();
@@ -132,6 +137,11 @@ export function normaliseResult(module: string, format: ModuleFormat, input: Res
       }),
   );
   return { module, format, objects, attributes, sourceTags: [...sourceTags] };
+}
+
+/** misp_standard `results` by the schema alone (the reference that standard-fast.ts must agree with). */
+export function readStandardBySchema(results: Readonly<Record<string, unknown>>): ShapeResult<StandardAnswer> {
+  return parseShape(standard, results, ["results"]);
 }
 
 function invalid(module: string, { path, reason }: ShapeProblem): EnrichdError {

@@ -2,6 +2,7 @@
 // destroyed, and transport failures turned into catalogue errors. The status is judged by the caller.
 
 import type { Dispatcher } from "undici";
+import { createDeadline } from "../deadline.js";
 import { EnrichdError, errorMessage } from "../errors.js";
 import { parseRetryAfter } from "../retry-delay.js";
 
@@ -16,6 +17,8 @@ export interface HttpAnswer {
   readonly text: string;
   /** `Retry-After` in milliseconds, when the answer carried one. */
   readonly retryAfterMs?: number;
+  /** The `Server` header, when there was one (`TornadoServer/6.4.1` from a stock misp-modules). */
+  readonly server?: string;
 }
 
 export interface ExchangeOptions {
@@ -35,8 +38,8 @@ export interface ExchangeOptions {
  * passes or `signal` aborts, ENRICHD_MODULE_UNAVAILABLE when the connection fails.
  */
 export async function exchange(options: ExchangeOptions): Promise<HttpAnswer> {
-  const timeout = AbortSignal.timeout(options.timeoutMs);
-  const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
+  const deadline = createDeadline(options.timeoutMs, options.signal);
+  const { signal } = deadline;
   const what = `${options.method} ${options.path}`;
   try {
     const response = await options.dispatcher.request({
@@ -47,13 +50,19 @@ export async function exchange(options: ExchangeOptions): Promise<HttpAnswer> {
       body: options.body,
       signal,
     });
-    const text = await readCapped(response.body, what, options.details);
+    const text = await readCapped(response.body, response.headers["content-length"], what, options.details);
     const retryAfterMs = parseRetryAfter(response.headers["retry-after"]);
-    return retryAfterMs === undefined ? { status: response.statusCode, text } : { status: response.statusCode, text, retryAfterMs };
+    const server = response.headers.server;
+    return {
+      status: response.statusCode,
+      text,
+      ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+      ...(typeof server === "string" ? { server } : {}),
+    };
   } catch (error) {
     if (error instanceof EnrichdError) throw error;
     if (options.signal?.aborted === true) throw abortedError(what, options.details, options.signal.reason);
-    if (timeout.aborted) {
+    if (deadline.timedOut) {
       throw new EnrichdError("ENRICHD_MODULE_TIMEOUT", `${what} got no answer within ${options.timeoutMs} ms`, {
         cause: error,
         details: { ...options.details, timeoutMs: options.timeoutMs },
@@ -63,6 +72,8 @@ export async function exchange(options: ExchangeOptions): Promise<HttpAnswer> {
       cause: error,
       details: { ...options.details, errorCode: (error as { code?: unknown }).code },
     });
+  } finally {
+    deadline.clear();
   }
 }
 
@@ -74,7 +85,11 @@ export function abortedError(what: string, details: Record<string, unknown>, rea
   });
 }
 
-async function readCapped(body: Dispatcher.ResponseData["body"], what: string, details: Record<string, unknown>): Promise<string> {
+async function readCapped(body: Dispatcher.ResponseData["body"], contentLength: string | string[] | undefined, what: string, details: Record<string, unknown>): Promise<string> {
+  // A declared length within the cap (Tornado always declares it) is read in one go; the chunk by
+  // chunk count below is for answers that do not say how long they are.
+  const declared = typeof contentLength === "string" && /^\d+$/.test(contentLength) ? Number(contentLength) : undefined;
+  if (declared !== undefined && declared <= MAX_ANSWER_BYTES) return body.text();
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of body) {

@@ -72,6 +72,8 @@ export interface QueryOptions {
 export interface ModulesClient {
   /** `GET /modules`, cached for `discoveryTtlMs`. */
   list(signal?: AbortSignal): Promise<readonly ModuleDescriptor[]>;
+  /** The `Server` header of the last `/modules` answer (undefined before one, or when it had none). */
+  serverHeader(): string | undefined;
   /** Finds a module; throws ENRICHD_MODULE_MISSING when the server does not offer it. */
   describe(module: string, signal?: AbortSignal): Promise<ModuleDescriptor>;
   /**

@@ -1,14 +1,15 @@
 // The FrameSink every bus feeds: decode → echo guard → route → the keyed queue, one task per
-// matching handler, ordered per subscriber and event. The echo of one of the daemon's own changes
-// goes to every handler but the one that caused it, one level deeper in the chain; past
-// `maxChainDepth` it goes nowhere. Counts frames, drops, decode errors, messages, echoes and chains
-// cut; never throws, so a bad frame never stops a bus.
+// matching handler, ordered per subscriber and attribute (or event: route/ordering-key.ts). The echo
+// of one of the daemon's own changes goes to every handler but the one that caused it, one level
+// deeper in the chain; past `maxChainDepth` it goes nowhere. Counts frames, drops, decode errors,
+// messages, echoes and chains cut; never throws, so a bad frame never stops a bus.
 
 import type { FrameSink } from "../bus/types.js";
 import type { BusFrame, MessageKind, MispMessage, Transport } from "../decode/types.js";
 import { errorMessage } from "../errors.js";
 import type { Logger } from "../log.js";
 import type { Labels, Metrics } from "../metrics/metrics.js";
+import { createLabelCache } from "../metrics/labels.js";
 import type { EchoGuard } from "../misp/echo-guard.js";
 import type { KeyedQueue } from "../route/keyed-queue.js";
 import { orderingKey } from "../route/ordering-key.js";
@@ -30,23 +31,29 @@ export interface FrameSinkOptions {
 }
 
 const RESOLVED: { readonly done: Promise<void> } = { done: Promise.resolve() };
-const UNWANTED = Object.freeze({ reason: "unwanted-topic" });
-const TOO_LARGE = Object.freeze({ reason: "too-large" });
+const DROP_LABELS = {
+  "unwanted-topic": Object.freeze({ reason: "unwanted-topic" }),
+  "too-large": Object.freeze({ reason: "too-large" }),
+  "no-route": Object.freeze({ reason: "no-route" }),
+} as const;
 const nothing = (): void => undefined;
 
 export function createFrameSink(options: FrameSinkOptions): FrameSink {
   const { routing, echoGuard, queue, run, metrics, log } = options;
   const { decoder, router, topics } = routing;
   const frameLabels = createFrameLabels();
+  const labels = createLabelCache();
 
   return async (frame: BusFrame) => {
     // Labelled by kind, not topic, so that a hostile publisher cannot grow the label set.
     metrics.inc("misp_enrichd_frames_total", frameLabels(frame.transport, topics.kindOf(frame.topic) ?? "unknown"));
     const outcome = decoder.decodeFrame(frame);
     if (outcome.status === "dropped") {
-      metrics.inc("misp_enrichd_frames_dropped_total", outcome.reason === "too-large" ? TOO_LARGE : UNWANTED);
+      metrics.inc("misp_enrichd_frames_dropped_total", DROP_LABELS[outcome.reason]);
       if (outcome.reason === "too-large") {
         log.warn({ topic: outcome.topic, bytes: frame.payload.length, position: frame.position }, "frame dropped: larger than bus.maxFrameBytes");
+      } else if (outcome.reason === "no-route" && log.isLevelEnabled("debug")) {
+        log.debug({ topic: outcome.topic, position: frame.position }, "no subscriber wants this message (dropped before parsing)");
       }
       return RESOLVED;
     }
@@ -59,14 +66,14 @@ export function createFrameSink(options: FrameSinkOptions): FrameSink {
       return RESOLVED;
     }
     const message = outcome.message;
-    metrics.inc("misp_enrichd_messages_total", { kind: message.kind });
+    metrics.inc("misp_enrichd_messages_total", labels({ kind: message.kind }));
     if (message.kind === "heartbeat") {
       log.debug({ uptimeSeconds: message.uptimeSeconds }, "misp heartbeat");
       return RESOLVED;
     }
     options.observe?.(message);
     const echo = echoGuard.check(message);
-    if (echo !== null) metrics.inc("misp_enrichd_echoes_total", { kind: message.kind });
+    if (echo !== null) metrics.inc("misp_enrichd_echoes_total", labels({ kind: message.kind }));
     if (echo !== null && echo.cause === undefined) {
       log.debug({ topic: message.topic, action: message.action, reason: echo.reason }, "own write echoed; ignored");
       return RESOLVED;
@@ -78,7 +85,7 @@ export function createFrameSink(options: FrameSinkOptions): FrameSink {
     const depth = cause === undefined ? 0 : cause.depth + 1;
     if (cause !== undefined && handlers.length > 0) {
       if (depth > options.maxChainDepth) {
-        metrics.inc("misp_enrichd_chain_cut_total", { by: cause.by });
+        metrics.inc("misp_enrichd_chain_cut_total", labels({ by: cause.by }));
         log.warn(
           { topic: message.topic, action: message.action, cause: cause.by, depth, maxChainDepth: options.maxChainDepth, wanted: handlers.map((h) => h.subscriber) },
           "chain depth limit reached: this echo of the daemon's own write triggers nothing (a loop the static check could not see?)",
@@ -93,9 +100,8 @@ export function createFrameSink(options: FrameSinkOptions): FrameSink {
       }
       return RESOLVED;
     }
-    const key = orderingKey(message);
     // Pushed in one go: the queue never looks idle between two handlers of one message.
-    const pushes = handlers.map((handler) => queue.push(`${handler.subscriber}|${key}`, () => run(handler, message, frame, depth)));
+    const pushes = handlers.map((handler) => queue.push(`${handler.subscriber}|${orderingKey(message, handler.order)}`, () => run(handler, message, frame, depth)));
     const dones: Promise<unknown>[] = [];
     let refused: unknown;
     for (const pushed of await Promise.allSettled(pushes)) {

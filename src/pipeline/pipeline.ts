@@ -96,7 +96,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
   const spool = createSpool({ dir: join(options.stateDir, "spool"), ...options.bounds?.spool, logger: log, metrics, onHeldWorkParked: () => redriveSoon() });
   const deadLetters = createDeadLetterBox({ dir: join(options.stateDir, "dead-letters"), ...options.bounds?.deadLetters, logger: log, metrics });
   const shutdown = new AbortController();
-  // Every running handler listens for shutdown (its signal and its retry sleep): allow as many.
+  // Every retrying handler sleeps on the shutdown signal (running ones are aborted by one listener): allow as many.
   setMaxListeners(settings.concurrency * 3 + 16, shutdown.signal);
   const runner = createHandlerRunner({
     deps: options.tools,

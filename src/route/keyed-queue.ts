@@ -1,6 +1,7 @@
-// The pipeline's executor: bounded, ordered per key, concurrent across keys. Messages about one
-// event run one at a time in arrival order; different events overlap up to `concurrency`; and at
-// most `maxPending` tasks are accepted-but-unfinished, so a bus awaiting `push` slows to our pace.
+// The pipeline's executor: bounded, ordered per key, concurrent across keys. Tasks of one key (one
+// attribute, or one event: ordering-key.ts) run one at a time in arrival order; different keys overlap
+// up to `concurrency`; and at most `maxPending` tasks are accepted-but-unfinished, so a bus awaiting
+// `push` slows to our pace.
 
 import { EnrichdError } from "../errors.js";
 

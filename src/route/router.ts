@@ -5,6 +5,7 @@
 import { EnrichdError } from "../errors.js";
 import type { MessageKind, MispMessage } from "../decode/types.js";
 import { checkFilterQuery } from "./filter-query.js";
+import { ORDER_SCOPES } from "./ordering-key.js";
 import type { FilterQuery, Route, RouteSpec, Where } from "./types.js";
 import { compileWhere, validateWhere } from "./where.js";
 
@@ -50,6 +51,9 @@ export function createRouter<H>(specs: readonly RouteSpec<H>[]): Router<H> {
     if (seen.has(path)) problems.push(`${path}: registered twice`);
     seen.add(path);
     if (typeof handler.handler !== "function") problems.push(`${path}.handler: is not a function`);
+    if (handler.order !== undefined && !ORDER_SCOPES.includes(handler.order)) {
+      problems.push(`${path}.order: ${JSON.stringify(handler.order)} is not an order scope; permitted values are: ${ORDER_SCOPES.join(", ")}`);
+    }
     const actions = parseQueries(handler.queries, `${path}.queries`, problems);
     problems.push(...validateWhere(handler.where, `${path}.where`, new Set(actions.keys())));
     parsed.push({ handler, actions });

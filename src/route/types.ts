@@ -2,6 +2,7 @@
 // used to derive the ZeroMQ subscriptions, printed by `tail --explain` and `check`.
 
 import type { ActionsByKind, MessageKind, MispMessage } from "../decode/types.js";
+import type { OrderScope } from "./ordering-key.js";
 
 /** `"<kind>"` or `"<kind>:<action>"`, e.g. `"attribute:add"`, `"tag:attached-to-attribute"`. */
 export type FilterQuery = { [K in MessageKind]: K | `${K}:${ActionsByKind[K]}` }[MessageKind];
@@ -43,6 +44,8 @@ export interface RouteSpec<H = unknown> {
   readonly queries: readonly FilterQuery[];
   readonly where: Where;
   readonly handler: H;
+  /** What this route's messages are ordered over (ordering-key.ts); "attribute" when absent. */
+  readonly order?: OrderScope;
 }
 
 /** A compiled route: the queries and where of one `sub.on(...)` call. */

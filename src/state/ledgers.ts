@@ -52,6 +52,7 @@ export function openLedgers(config: Config, logger: Logger, writer: LedgerWriter
     return createPersistentSet({
       ttlSeconds,
       maxEntries: config.state.ledgerMaxEntries,
+      batch: true,
       // A dry run writes nothing, and still knows what both writers recorded.
       ...(config.dryRun
         ? { peers: [join(config.state.dir, fileOf(name, "daemon")), join(config.state.dir, fileOf(name, "manual"))] }

@@ -66,12 +66,22 @@ export function createActionTools(deps: ActionDeps, run: ActionRun): ActionTools
 }
 
 export function createContext<K extends MessageKind>(deps: ContextDeps, run: ContextRun): HandlerContext<K> {
-  const { message, signal, log } = run;
-  const actions = createActionTools(deps, { by: run.subscriber, signal, log });
+  const { message, signal } = run;
+  // The logger is read on use: the runner makes its child logger only when something logs.
+  const actions = createActionTools(deps, {
+    by: run.subscriber,
+    signal,
+    get log() {
+      return run.log;
+    },
+  });
   const base = {
     subscriber: run.subscriber,
     message,
-    log,
+    // Read from the run on use: the runner makes its child logger only when something logs.
+    get log() {
+      return run.log;
+    },
     signal,
     dryRun: deps.dryRun,
     modules: {
@@ -104,7 +114,7 @@ export function createContext<K extends MessageKind>(deps: ContextDeps, run: Con
     },
     webhook: {
       post: async (url: string, body: unknown, options: { headers?: Readonly<Record<string, string>>; data?: unknown } = {}): Promise<void> => {
-        await deps.webhook.send(postHook(url, body, options.headers), (options.data ?? messageView(message)) as object, { signal, log });
+        await deps.webhook.send(postHook(url, body, options.headers), (options.data ?? messageView(message)) as object, { signal, log: run.log });
       },
     },
     actions,
@@ -114,16 +124,19 @@ export function createContext<K extends MessageKind>(deps: ContextDeps, run: Con
   };
   if (message.kind === "attribute") {
     const event = message.event;
-    return {
-      ...base,
-      attribute: message.attribute,
-      get event() {
-        if (!event) {
-          throw new EnrichdError("ENRICHD_MESSAGE_INVALID", `attribute ${message.attribute.uuid} message carries no Event (hard delete)`);
-        }
-        return event;
+    // Added in place, not spread: a spread would read the lazy `log` getter and make the logger.
+    Object.defineProperties(base, {
+      attribute: { value: message.attribute, enumerable: true },
+      event: {
+        enumerable: true,
+        get() {
+          if (!event) {
+            throw new EnrichdError("ENRICHD_MESSAGE_INVALID", `attribute ${message.attribute.uuid} message carries no Event (hard delete)`);
+          }
+          return event;
+        },
       },
-    } as unknown as HandlerContext<K>;
+    });
   }
   return base as unknown as HandlerContext<K>;
 }

@@ -111,7 +111,7 @@ export async function loadSubscribers(options: LoadSubscribersOptions): Promise<
                 return;
               }
               const queries = (Array.isArray(query) ? [...query] : [query]) as FilterQuery[];
-              handlers.push({ subscriber: name, index: handlers.length, queries, where, handler });
+              handlers.push({ subscriber: name, index: handlers.length, queries, where, handler, ...(def.order === undefined ? {} : { order: def.order }) });
             },
           },
           merged,

@@ -7,13 +7,14 @@ import { setTimeout as wait } from "node:timers/promises";
 import type { BusFrame, MispMessage } from "../decode/types.js";
 import { errorCode, errorMessage, isRetriable } from "../errors.js";
 import type { Logger } from "../log.js";
-import type { Labels, Metrics } from "../metrics/metrics.js";
+import { createDeadline, type Deadline } from "../deadline.js";
+import { createLabelCache } from "../metrics/labels.js";
+import type { Metrics } from "../metrics/metrics.js";
 import { retryAfterOf, retryDelayMs } from "../retry-delay.js";
 import type { DeadLetterBox } from "../state/dead-letter.js";
 import type { PersistentSet } from "../state/persistent-set.js";
 import type { Spool } from "../state/spool.js";
 import { withWriteCause } from "../misp/write-cause.js";
-import { attemptSignal } from "./attempt-signal.js";
 import { createContext, type ContextDeps, type ContextRun } from "./context.js";
 import { createFailedWorkKeeper } from "./failed-work.js";
 import type { RegisteredHandler } from "./types.js";
@@ -85,95 +86,111 @@ export function createHandlerRunner(options: HandlerRunnerOptions): HandlerRunne
   const delays = { initialMs: options.retryInitialDelayMs, maxMs: options.retryMaxDelayMs };
   const sleep = options.sleep ?? ((ms: number, signal: AbortSignal) => wait(ms, undefined, { signal }).catch(() => undefined));
   const keeper = createFailedWorkKeeper({ spool: options.spool, deadLetters: options.deadLetters, shutdown: options.shutdown });
-  const subscriberLabels = new Map<string, Labels>();
-  const labelsOf = (subscriber: string): Labels => {
-    let labels = subscriberLabels.get(subscriber);
-    if (!labels) subscriberLabels.set(subscriber, (labels = Object.freeze({ subscriber })));
-    return labels;
-  };
+  const labels = createLabelCache();
+  // Running handlers' deadlines, aborted by one listener on the shutdown signal: a listener each
+  // would cost two walks of the signal's listener list per run (EventTarget checks for duplicates).
+  const running = new Set<Deadline>();
+  options.shutdown.addEventListener(
+    "abort",
+    () => {
+      for (const deadline of running) deadline.abort(options.shutdown.reason);
+    },
+    { once: true },
+  );
 
   return {
     async run(handler, message, frame, { respool = true, ignoreHandled = false, depth = 0 } = {}) {
       const sub = handler.subscriber;
-      const log = options.logger.child({ sub, ...messageBindings(message), ...(depth > 0 ? { chainDepth: depth } : {}) });
+      // Made on first use: a child logger costs about as much as a log line, and most runs log
+      // nothing of their own at info (the writer logs the enrichment).
+      let child: Logger | undefined;
+      const logOf = (): Logger => (child ??= options.logger.child({ sub, ...messageBindings(message), ...(depth > 0 ? { chainDepth: depth } : {}) }));
+      const debug = options.logger.isLevelEnabled("debug");
       const count = (outcome: RunOutcome): RunOutcome => {
-        metrics.inc("misp_enrichd_handler_runs_total", { subscriber: sub, outcome });
+        metrics.inc("misp_enrichd_handler_runs_total", labels({ subscriber: sub, outcome }));
         return outcome;
       };
       if (frame.revoked?.aborted) {
-        log.debug("frame revoked by a rebalance before its handler started; its new owner handles it");
+        if (debug) logOf().debug("frame revoked by a rebalance before its handler started; its new owner handles it");
         return count("revoked");
       }
       const handledKey = message.kind === "attribute" && message.action === "add" ? `${sub}|${message.attribute.uuid}` : undefined;
       if (handledKey && !ignoreHandled && options.handled?.has(handledKey)) {
-        log.debug("attribute already handled by this subscriber; redelivery ignored");
+        if (debug) logOf().debug("attribute already handled by this subscriber; redelivery ignored");
         return count("duplicate");
       }
       const started = performance.now();
       const finish = (outcome: RunOutcome, remember: boolean): RunOutcome => {
         if (remember && handledKey) options.handled?.add(handledKey);
-        const labels = labelsOf(sub);
-        metrics.observe("misp_enrichd_handler_duration_seconds", (performance.now() - started) / 1000, labels);
-        if (outcome === "done") metrics.observe("misp_enrichd_bus_to_written_seconds", Math.max(0, Date.now() - frame.receivedAt) / 1000, labels);
+        const bySubscriber = labels({ subscriber: sub });
+        metrics.observe("misp_enrichd_handler_duration_seconds", (performance.now() - started) / 1000, bySubscriber);
+        if (outcome === "done") metrics.observe("misp_enrichd_bus_to_written_seconds", Math.max(0, Date.now() - frame.receivedAt) / 1000, bySubscriber);
         return count(outcome);
       };
       let lastError: unknown;
       let attempt = 0;
       while (attempt < options.retryAttempts && !options.shutdown.aborted) {
         attempt++;
-        const deadline = AbortSignal.timeout(options.handlerTimeoutMs);
-        const linked = attemptSignal([
-          options.shutdown,
-          deadline,
-          // A rebalance hands the frame to another consumer: stop rather than do it twice.
-          ...(frame.revoked ? [frame.revoked] : []),
-        ]);
-        const run: ContextRun = { subscriber: sub, message, signal: linked.signal, log };
+        // A rebalance hands the frame to another consumer (`revoked`): stop rather than do it twice.
+        const deadline = createDeadline(options.handlerTimeoutMs, frame.revoked);
+        if (options.shutdown.aborted) deadline.abort(options.shutdown.reason);
+        running.add(deadline);
+        const run: ContextRun = {
+          subscriber: sub,
+          message,
+          signal: deadline.signal,
+          get log() {
+            return logOf();
+          },
+        };
         try {
-          // Every write of this handler is blamed on it in the echo guard: its echo reaches the others.
-          await withWriteCause({ by: sub, depth }, () => handler.handler(createContext(options.deps, run)));
+          try {
+            // Every write of this handler is blamed on it in the echo guard: its echo reaches the others.
+            await withWriteCause({ by: sub, depth }, () => handler.handler(createContext(options.deps, run)));
+          } finally {
+            deadline.clear();
+            running.delete(deadline);
+          }
           if (run.skipped !== undefined) {
-            log.info({ reason: run.skipped }, "message skipped");
+            logOf().info({ reason: run.skipped }, "message skipped");
             return finish("skipped", true);
           }
-          log.debug("handler done");
+          if (debug) logOf().debug("handler done");
           return finish("done", true);
         } catch (error) {
           if (frame.revoked?.aborted) {
-            log.info("handler stopped: a rebalance handed its message to another consumer");
+            logOf().info("handler stopped: a rebalance handed its message to another consumer");
             return finish("revoked", false);
           }
           const code = errorCode(error);
           if (code === "ENRICHD_MODULE_NOTHING_FOUND") {
             // An empty lookup is an answer: skipped with the module's words, and remembered.
-            log.info({ reason: errorMessage(error) }, "message skipped");
+            logOf().info({ reason: errorMessage(error) }, "message skipped");
             return finish("skipped", true);
           }
           lastError = error;
           // An open breaker will refuse every retry until its cool-down is over: park the work now.
           if (code === "ENRICHD_CIRCUIT_OPEN") break;
           // A timeout of our own making is worth another try; a shutdown is not.
-          const retriable = isRetriable(error) || (deadline.aborted && !options.shutdown.aborted);
+          const retriable = isRetriable(error) || (deadline.timedOut && !options.shutdown.aborted);
           if (!retriable) break;
           if (attempt < options.retryAttempts && !options.shutdown.aborted) {
             // At least what the server asked for (Retry-After), never more than the longest delay.
             const retryAfterMs = retryAfterOf(error);
             const delay = retryDelayMs(attempt, delays, retryAfterMs === undefined ? {} : { retryAfterMs });
-            metrics.inc("misp_enrichd_retries_total", labelsOf(sub));
-            log.warn({ code, err: errorMessage(error), attempt, retryInMs: delay }, "handler failed, will retry");
+            metrics.inc("misp_enrichd_retries_total", labels({ subscriber: sub }));
+            logOf().warn({ code, err: errorMessage(error), attempt, retryInMs: delay }, "handler failed, will retry");
             await sleep(delay, options.shutdown);
           }
-        } finally {
-          linked.release();
         }
       }
 
       const retriable = lastError === undefined || isRetriable(lastError) || options.shutdown.aborted;
       if (retriable && !respool) {
-        log.warn({ code: errorCode(lastError), err: errorMessage(lastError), attempts: attempt }, "spooled work failed again; it stays in the spool");
+        logOf().warn({ code: errorCode(lastError), err: errorMessage(lastError), attempts: attempt }, "spooled work failed again; it stays in the spool");
         return finish("retry-later", false);
       }
-      const kept = await keeper.keep({ subscriber: sub, routeIndex: handler.index, frame, attempts: attempt, error: lastError, retriable, depth }, log);
+      const kept = await keeper.keep({ subscriber: sub, routeIndex: handler.index, frame, attempts: attempt, error: lastError, retriable, depth }, logOf());
       // A permanent failure is an answer too: the next redelivery or backfill would only repeat it.
       return finish(kept, kept === "dead-lettered" && !retriable);
     },

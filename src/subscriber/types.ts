@@ -9,6 +9,7 @@ import type { CompiledWebhook } from "../actions/webhook.js";
 import type { Attribute, EventSummary, MessageKind, MessageOfKind } from "../decode/types.js";
 import type { AttributeEdit, EventDetails, MispClient, WriteReport } from "../misp/types.js";
 import type { ModuleResult, QueryOptions } from "../modules/types.js";
+import type { OrderScope } from "../route/ordering-key.js";
 import type { FilterQuery, KindOfQuery, RouteSpec, Where } from "../route/types.js";
 import type { Effect } from "./effects.js";
 
@@ -102,6 +103,13 @@ export interface SubscriberDefinition<O extends SubscriberOptions = SubscriberOp
    */
   readonly effects?: (options: O) => readonly Effect[];
   readonly setup: (sub: SubscriberBuilder, options: O) => void;
+  /**
+   * What this subscriber's messages are ordered over. "attribute" (the default): the messages about
+   * one attribute (add, edits, tag attaches, sightings, deletion) run one at a time in arrival order,
+   * different attributes concurrently, even inside one event. "event": every message of one event
+   * runs one at a time, in arrival order — for a handler that reads or writes event-wide state.
+   */
+  readonly order?: OrderScope;
 }
 
 /** A registered `sub.on(...)`: its route and its handler, type-erased for the router. */

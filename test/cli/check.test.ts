@@ -113,6 +113,19 @@ describe("misp-enrichd check", () => {
     expect(passing.code).toBe(0);
   });
 
+  it("warns, and says why, when modules.concurrency is more than one stock misp-modules takes; passes all the same", async () => {
+    const peers = await startPeers();
+    pumpHeartbeats(peers.publisher);
+    const config = writeConfig(tempDir(), "modules:\n  concurrency: 64\n");
+    const { code, stdout } = await runCli(["check", "--config", config, "--bus-timeout", "5"], peers.env);
+    expect(checks(stdout)).toContain(
+      `⚠ modules concurrency: modules.concurrency is 64, but ${peers.modules.url} answers as one misp-modules instance (Server: TornadoServer/6.6.1), whose pool has min(32, 5 × CPUs) threads (10 on 2 cores) and keeps a thread busy after a query times out: queries beyond its pool wait at the server and may time out — fix: keep modules.concurrency at 9 or less for one server, or put several misp-modules behind a load balancer and allow about 8 per instance (a host with more cores has up to 32 threads)`,
+    );
+    expect(code).toBe(0);
+    const defaults = await runCli(["check", "--bus-timeout", "5"], peers.env);
+    expect(checks(defaults.stdout).some((line) => line.includes("modules concurrency"))).toBe(false);
+  });
+
   it("fails when the state folder cannot be created, where run stops with 78", async () => {
     const peers = await startPeers();
     pumpHeartbeats(peers.publisher);

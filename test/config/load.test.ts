@@ -76,14 +76,14 @@ describe("loadConfig", () => {
   it("lists every problem with its key and what is permitted", () => {
     const path = tempFile(
       "bad.yaml",
-      `misp:\n  url: ftp://misp.test\n  tagLocality: sometimes\nbus:\n  zmq:\n    url: http://x\nmodules:\n  concurrency: 12\n  colour: blue\n`,
+      `misp:\n  url: ftp://misp.test\n  tagLocality: sometimes\nbus:\n  zmq:\n    url: http://x\nmodules:\n  concurrency: 2000\n  colour: blue\n`,
     );
     const error = loadError(() => loadConfig({ path, env: {} }));
     const message = error.message;
     expect(message).toContain("misp.url must be a URL with scheme http or https");
     expect(message).toMatch(/misp\.tagLocality .*"auto"\|"local"\|"global"|misp\.tagLocality .*auto.*local.*global/);
     expect(message).toContain("bus.zmq.url must be a URL with scheme tcp or ipc");
-    expect(message).toMatch(/modules\.concurrency .*9/);
+    expect(message).toMatch(/modules\.concurrency .*1024/);
     expect(message).toMatch(/colour/);
     expect(message).toContain("misp.key is required");
     expect(message).not.toContain("\n");

@@ -5,16 +5,7 @@ import { createServer, type IncomingMessage } from "node:http";
 import { afterEach, describe, expect, it, onTestFinished } from "vitest";
 import { listenOnLoopback } from "@misp-enrichd/standins";
 import { startHarness, type Harness } from "../support/harness.js";
-
-function tagAttached(name: string, attributeId: number, eventId: number): object {
-  return {
-    Tag: {
-      id: "1501", name, colour: "#cc0033", exportable: true, org_id: "0", user_id: "0", hide_tag: false, numerical_value: null,
-      is_galaxy: false, is_custom_galaxy: false, local_only: false, attribute_id: String(attributeId), event_id: String(eventId),
-    },
-    action: "attached to attribute",
-  };
-}
+import { tagAttached } from "../support/tag-message.js";
 
 async function startWebhookTarget(status = 200): Promise<{ url: string; requests: { headers: IncomingMessage["headers"]; body: unknown }[] }> {
   const requests: { headers: IncomingMessage["headers"]; body: unknown }[] = [];

@@ -92,4 +92,10 @@ describe("createRouter", () => {
       "geo.on[0].handler: is not a function",
     ]);
   });
+
+  it("refuses an order scope it does not know, naming the permitted ones", () => {
+    const spec = { ...on("geo", 0, ["attribute:add"]), order: "events" } as unknown as RegisteredHandler;
+    expect(() => createRouter([spec])).toThrow('geo.on[0].order: "events" is not an order scope; permitted values are: attribute, event');
+    expect(() => createRouter([{ ...on("geo", 0, ["attribute:add"]), order: "event" }])).not.toThrow();
+  });
 });

@@ -113,3 +113,21 @@ describe("persistent set with a bound", () => {
     reloaded.close();
   });
 });
+
+describe("persistent set, batched", () => {
+  it("writes the adds of one event-loop turn in one append on the next turn, and the rest on close", async () => {
+    const file = join(mkdtempSync(join(tmpdir(), "enrichd-set-")), "s.jsonl");
+    onTestFinished(() => rmSync(join(file, ".."), { recursive: true, force: true }));
+    const set = createPersistentSet({ file, ttlSeconds: 60, batch: true });
+    set.add("a");
+    set.addAll(["b", "c"]);
+    expect(set.has("b")).toBe(true);
+    expect(readFileSync(file, "utf8")).toBe("");
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(readFileSync(file, "utf8").trim().split("\n").map((l) => (JSON.parse(l) as { v: string }).v)).toEqual(["a", "b", "c"]);
+    set.add("d");
+    set.close();
+    const reloaded = createPersistentSet({ file, ttlSeconds: 60, readOnly: true });
+    expect(["a", "b", "c", "d"].every((v) => reloaded.has(v))).toBe(true);
+  });
+});

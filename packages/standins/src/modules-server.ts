@@ -14,6 +14,11 @@ export interface ModulesStandinOptions {
   readonly host?: "127.0.0.1";
   /** Keep every `/query` body in `requests` (default true); long runs turn it off and only count. */
   readonly record?: boolean;
+  /**
+   * Holds every `/query` answer this long (default 0): a module that asks an upstream, with no
+   * thread cap, so any number of queries may wait at once (the benchmark's "module farm").
+   */
+  readonly latencyMs?: number;
 }
 
 /** What the next `/query` calls answer instead of running their module. */
@@ -67,6 +72,7 @@ export async function startModulesStandin(options: ModulesStandinOptions = {}): 
       return;
     }
     const answer = await route.answer();
+    if (path === "/query" && (options.latencyMs ?? 0) > 0) await new Promise((resolve) => setTimeout(resolve, options.latencyMs));
     if (answer === HTTP_500) return send(res, 500, html(500));
     send(res, 200, JSON.stringify(answer));
   }

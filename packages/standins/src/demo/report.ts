@@ -12,6 +12,8 @@ export interface DemoFacts {
   /** ZeroMQ topics the daemon subscribed to, heartbeat left out. */
   readonly subscribed: ReadonlySet<string>;
   readonly echoesIgnored: number;
+  /** Attribute frames the daemon dropped before parsing them, as no subscriber takes them (its echoes of text, float… attributes). */
+  readonly echoesUnread: number;
   readonly deadLettered: number;
   readonly spooled: number;
 }
@@ -91,7 +93,8 @@ function echoLines(facts: DemoFacts): { lines: string[]; ok: boolean } {
     .filter((l) => !sampleUuids.has(String(l.attributeUuid))).length;
   const lines = [
     `MISP's echoes: for these writes MISP published ${published.length} bus messages (${countBy(published) || "none"}).`,
-    `  The daemon subscribes to ${[...facts.subscribed].join(", ")}: it received ${received} of them and recognised ${facts.echoesIgnored} as its own writes (echo guard).`,
+    `  The daemon subscribes to ${[...facts.subscribed].join(", ")}: it received ${received} of them, dropped ${facts.echoesUnread} unread (no subscriber takes their type)`,
+    `  and recognised ${facts.echoesIgnored} as its own writes (echo guard).`,
     ranOnOwn === 0 ? "  ✔ no subscriber ran on the daemon's own writes: no loop" : `  ✘ subscribers ran ${ranOnOwn} times on the daemon's own writes`,
   ];
   return { lines, ok: ranOnOwn === 0 };

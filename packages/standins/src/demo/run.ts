@@ -131,7 +131,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
         .filter(([k]) => k.startsWith("misp_enrichd_handler_runs_total{") && k.includes(`outcome="${outcome}"`))
         .reduce((sum, [, v]) => sum + v, 0);
     const report = buildReport(
-      { misp, logs, samples, subscribed, echoesIgnored: metrics.total("misp_enrichd_echoes_total"), deadLettered: runs("dead-lettered"), spooled: runs("spooled") },
+      { misp, logs, samples, subscribed, echoesIgnored: metrics.total("misp_enrichd_echoes_total"), echoesUnread: metrics.get("misp_enrichd_frames_dropped_total", { reason: "no-route" }), deadLettered: runs("dead-lettered"), spooled: runs("spooled") },
       { uuid: event.uuid, info: DEMO_EVENT_INFO },
     );
     const subs = daemon.subscribers.map((s) => `${s.name}${s.modules.length ? ` (${s.modules.map((m) => m.module).join(", ")})` : ""}`).join(", ");

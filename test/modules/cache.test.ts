@@ -1,0 +1,253 @@
+import { describe, expect, it, onTestFinished } from "vitest";
+import { startModulesStandin } from "@misp-enrichd/standins";
+import { EnrichdError } from "../../src/errors.js";
+import { createMetrics, type Metrics } from "../../src/metrics/metrics.js";
+import { CACHE_METRICS, createResultCache, type CacheQuery, type ResultCacheOptions } from "../../src/modules/cache.js";
+import { createModulesClient } from "../../src/modules/client.js";
+import type { ModuleResult } from "../../src/modules/types.js";
+import { planObjects } from "../../src/misp/write-plan.js";
+import { makeAttribute, silentLogger } from "./helpers.js";
+
+const A = "aaaaaaaa-0000-4000-8000-000000000001";
+const B = "bbbbbbbb-0000-4000-8000-000000000002";
+
+/** What mmdb_lookup answers, normalised: one object referencing the asking attribute. */
+function resultFor(attributeUuid: string, country = "Belgium"): ModuleResult {
+  return {
+    module: "mmdb_lookup",
+    format: "misp_standard",
+    objects: [
+      {
+        name: "geolocation",
+        metaCategory: "misc",
+        description: "",
+        templateUuid: "cd6f2238-ba55-4888-82c4-104e6e1acf21",
+        templateVersion: "8",
+        moduleUuid: "ec5c7b87-0d50-4b96-ac41-0c7b15c152e1",
+        attributes: [{ type: "text", value: country, objectRelation: "country", tags: [] }],
+        references: [{ referencedUuid: attributeUuid, relationshipType: "related-to" }],
+      },
+    ],
+    attributes: [],
+    sourceTags: [],
+  };
+}
+
+function query(overrides: Partial<CacheQuery> = {}): CacheQuery {
+  return { module: "mmdb_lookup", type: "ip-dst", value: "188.65.220.25", config: { custom_API: "https://ip.example/" }, attributeUuid: A, ...overrides };
+}
+
+interface Setup {
+  readonly cache: ReturnType<typeof createResultCache>;
+  readonly metrics: Metrics;
+  readonly clock: { now: number };
+  /** Module calls made, with the attribute uuid each was made for. */
+  readonly calls: string[];
+  /** A fetch that answers at once for the asking attribute. */
+  fetchFor(uuid: string): (signal?: AbortSignal) => Promise<ModuleResult>;
+  count(metric: keyof typeof CACHE_METRICS): number;
+}
+
+function setup(options: Partial<ResultCacheOptions> = {}): Setup {
+  const metrics = createMetrics();
+  const clock = { now: 1_000_000 };
+  const calls: string[] = [];
+  const cache = createResultCache({ maxEntries: 100, maxBytes: 1_000_000, ttlSeconds: 3600, metrics, now: () => clock.now, ...options });
+  return {
+    cache,
+    metrics,
+    clock,
+    calls,
+    fetchFor: (uuid) => async () => {
+      calls.push(uuid);
+      return resultFor(uuid);
+    },
+    count: (metric) => metrics.total(CACHE_METRICS[metric]),
+  };
+}
+
+function deferred<T>(): { promise: Promise<T>; resolve(value: T): void; reject(reason: unknown): void } {
+  let resolve!: (value: T) => void;
+  let reject!: (reason: unknown) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
+
+describe("module result cache", () => {
+  it("answers a repeated value from the cache, bound to the asking attribute", async () => {
+    const s = setup();
+    const first = await s.cache.query(query({ attributeUuid: A }), s.fetchFor(A));
+    const second = await s.cache.query(query({ attributeUuid: B }), s.fetchFor(B));
+    expect(s.calls).toEqual([A]);
+    expect(first.objects[0]?.references).toEqual([{ referencedUuid: A, relationshipType: "related-to" }]);
+    expect(second.objects[0]?.references).toEqual([{ referencedUuid: B, relationshipType: "related-to" }]);
+    expect([s.count("misses"), s.count("hits")]).toEqual([1, 1]);
+  });
+
+  it("never lets one attribute's write see another's uuids: each plan references its own source", async () => {
+    const s = setup();
+    const plans = [];
+    for (const uuid of [A, B]) {
+      const result = await s.cache.query(query({ attributeUuid: uuid }), s.fetchFor(uuid));
+      plans.push(planObjects({ subscriber: "geolocation", module: "mmdb_lookup", eventUuid: "e", source: { uuid, type: "ip-dst", value: "188.65.220.25" }, result }, { commentPrefix: "misp-enrichd", tagLocal: true }));
+    }
+    const [forA, forB] = plans.map((p) => p[0]);
+    expect(forA?.references).toEqual([{ target: A, relationship: "related-to" }]);
+    expect(forB?.references).toEqual([{ target: B, relationship: "related-to" }]);
+    expect(forA?.object.uuid).not.toBe(forB?.object.uuid);
+    expect(forA?.unresolved).toEqual([]);
+    expect(forB?.unresolved).toEqual([]);
+  });
+
+  it("keeps what it stores frozen, so a caller cannot change another's answer", async () => {
+    const s = setup();
+    const result = await s.cache.query(query(), s.fetchFor(A));
+    expect(() => (result.objects[0]?.attributes as unknown[]).push({})).toThrow(TypeError);
+    const again = await s.cache.query(query({ attributeUuid: B }), s.fetchFor(B));
+    expect(again.objects[0]?.attributes).toHaveLength(1);
+  });
+
+  it("asks the module again once the module's TTL has passed, and never for a TTL of 0", async () => {
+    const s = setup({ ttlSeconds: 60, ttlSecondsByModule: { dns: 0 } });
+    await s.cache.query(query(), s.fetchFor(A));
+    s.clock.now += 59_999;
+    await s.cache.query(query(), s.fetchFor(A));
+    expect(s.calls).toHaveLength(1);
+    s.clock.now += 2;
+    await s.cache.query(query(), s.fetchFor(A));
+    expect(s.calls).toHaveLength(2);
+
+    await s.cache.query(query({ module: "dns" }), s.fetchFor(A));
+    await s.cache.query(query({ module: "dns" }), s.fetchFor(A));
+    expect(s.calls).toHaveLength(4);
+  });
+
+  it("stays within maxEntries, evicting the least recently used and counting it", async () => {
+    const s = setup({ maxEntries: 2 });
+    for (const value of ["192.0.2.1", "192.0.2.2", "192.0.2.1", "192.0.2.3"]) await s.cache.query(query({ value }), s.fetchFor(A));
+    expect(s.calls).toHaveLength(3);
+    expect(s.count("evictions")).toBe(1);
+    await s.cache.query(query({ value: "192.0.2.1" }), s.fetchFor(A)); // kept: recently used
+    expect(s.calls).toHaveLength(3);
+    await s.cache.query(query({ value: "192.0.2.2" }), s.fetchFor(A)); // evicted
+    expect(s.calls).toHaveLength(4);
+  });
+
+  it("stays within maxBytes", async () => {
+    // Each answer weighs a kilobyte or two on the heap: 10,000 bytes hold a handful of the 50, never all of them.
+    const s = setup({ maxBytes: 10_000 });
+    for (let i = 1; i <= 50; i++) await s.cache.query(query({ value: `192.0.2.${i}` }), s.fetchFor(A));
+    expect(s.count("evictions")).toBeGreaterThan(40);
+    await s.cache.query(query({ value: "192.0.2.50" }), s.fetchFor(A)); // the latest is kept
+    expect(s.calls).toHaveLength(50);
+    await s.cache.query(query({ value: "192.0.2.1" }), s.fetchFor(A)); // the first is long gone
+    expect(s.calls).toHaveLength(51);
+  });
+
+  it("makes one module call for concurrent queries of one key", async () => {
+    const s = setup();
+    const answer = deferred<ModuleResult>();
+    let calls = 0;
+    const fetch = async (): Promise<ModuleResult> => {
+      calls++;
+      return answer.promise;
+    };
+    const waiting = [A, B].map((uuid) => s.cache.query(query({ attributeUuid: uuid }), fetch));
+    answer.resolve(resultFor(A));
+    const [forA, forB] = await Promise.all(waiting);
+    expect(calls).toBe(1);
+    expect(s.count("coalesced")).toBe(1);
+    expect(forA?.objects[0]?.references[0]?.referencedUuid).toBe(A);
+    expect(forB?.objects[0]?.references[0]?.referencedUuid).toBe(B);
+  });
+
+  it("lets one waiter leave without cancelling the call the others wait for; the last one to leave cancels it", async () => {
+    const s = setup();
+    const answer = deferred<ModuleResult>();
+    let callSignal: AbortSignal | undefined;
+    const fetch = async (signal?: AbortSignal): Promise<ModuleResult> => {
+      callSignal = signal;
+      return answer.promise;
+    };
+    const leaving = new AbortController();
+    const staying = s.cache.query(query(), fetch);
+    const left = s.cache.query(query({ attributeUuid: B }), fetch, leaving.signal);
+    leaving.abort(new Error("handler timed out"));
+    await expect(left).rejects.toThrow("handler timed out");
+    expect(callSignal?.aborted).toBe(false);
+    answer.resolve(resultFor(A));
+    await expect(staying).resolves.toMatchObject({ module: "mmdb_lookup" });
+
+    const only = new AbortController();
+    const alone = s.cache.query(query({ value: "192.0.2.9" }), fetch, only.signal);
+    only.abort(new Error("shutdown"));
+    await expect(alone).rejects.toThrow("shutdown");
+    expect(callSignal?.aborted).toBe(true);
+  });
+
+  it("does not keep errors: the next query asks again", async () => {
+    const s = setup();
+    let calls = 0;
+    const failing = async (): Promise<ModuleResult> => {
+      calls++;
+      throw new EnrichdError("ENRICHD_MODULE_UNAVAILABLE", "misp-modules answered HTTP 503");
+    };
+    await expect(s.cache.query(query(), failing)).rejects.toMatchObject({ code: "ENRICHD_MODULE_UNAVAILABLE" });
+    await expect(s.cache.query(query(), failing)).rejects.toMatchObject({ code: "ENRICHD_MODULE_UNAVAILABLE" });
+    expect(calls).toBe(2);
+    await s.cache.query(query(), s.fetchFor(A));
+    expect(s.calls).toEqual([A]);
+  });
+
+  it("keeps a 'nothing found' answer: it is an answer", async () => {
+    const s = setup();
+    let calls = 0;
+    const empty = async (): Promise<ModuleResult> => {
+      calls++;
+      throw new EnrichdError("ENRICHD_MODULE_NOTHING_FOUND", "module mmdb_lookup found nothing for 10.0.0.1: Empty result returned by server", { details: { module: "mmdb_lookup" } });
+    };
+    for (let i = 0; i < 2; i++) {
+      await expect(s.cache.query(query({ value: "10.0.0.1" }), empty)).rejects.toMatchObject({ code: "ENRICHD_MODULE_NOTHING_FOUND", message: expect.stringContaining("10.0.0.1") });
+    }
+    expect(calls).toBe(1);
+    expect(s.count("hits")).toBe(1);
+  });
+
+  it("keys on the module's config: another config is another answer", async () => {
+    const s = setup();
+    await s.cache.query(query({ config: { custom_API: "https://one.example/" } }), s.fetchFor(A));
+    await s.cache.query(query({ config: { custom_API: "https://two.example/" } }), s.fetchFor(A));
+    await s.cache.query(query({ config: { custom_API: "https://one.example/" } }), s.fetchFor(A));
+    expect(s.calls).toHaveLength(2);
+    await s.cache.query(query({ type: "ip-src" }), s.fetchFor(A));
+    await s.cache.query(query({ module: "geoip_city" }), s.fetchFor(A));
+    expect(s.calls).toHaveLength(4);
+  });
+});
+
+describe("modules client with the cache", () => {
+  it("queries the server once for a repeated value; each answer references its own attribute", async () => {
+    const server = await startModulesStandin();
+    onTestFinished(() => server.close());
+    const metrics = createMetrics();
+    const client = createModulesClient({
+      url: server.url,
+      logger: silentLogger(),
+      metrics,
+      moduleConfig: { mmdb_lookup: { custom_API: "http://127.0.0.1:9/" } },
+      cache: createResultCache({ maxEntries: 10, maxBytes: 1_000_000, ttlSeconds: 3600, metrics }),
+    });
+    onTestFinished(() => client.close());
+    const first = await client.query("onion_lookup", makeAttribute({ uuid: A, type: "onion-address", value: "vugqd7hwj3rgope5bi7cj2vvsahm5l3agevcgnfxv2rbjlb42ueqaaid.onion" }));
+    const second = await client.query("onion_lookup", makeAttribute({ uuid: B, type: "onion-address", value: "vugqd7hwj3rgope5bi7cj2vvsahm5l3agevcgnfxv2rbjlb42ueqaaid.onion" }));
+    expect(server.queryCount("onion_lookup")).toBe(1);
+    expect(metrics.total("misp_enrichd_module_queries_total")).toBe(1);
+    expect(first.objects.flatMap((o) => o.references.map((r) => r.referencedUuid))).toContain(A);
+    expect(second.objects.flatMap((o) => o.references.map((r) => r.referencedUuid))).toContain(B);
+    expect(second.objects.flatMap((o) => o.references.map((r) => r.referencedUuid))).not.toContain(A);
+    expect(second.sourceTags).toEqual(first.sourceTags);
+  });
+});
