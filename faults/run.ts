@@ -3,7 +3,7 @@
 // Figures, not pass/fail timings: the exit code is 1 only when an effect was lost or doubled, a
 // scenario's own promise broke, or a scenario could not run.
 //
-//   npm run faults                      build, then the whole suite (about 40 minutes)
+//   npm run faults                      build, then the whole suite (about 15 minutes)
 //   node dist/faults/run.js --reduced   the test suite's sizes (about 3 minutes)
 //   node dist/faults/run.js --only 1,3b only these scenarios
 //   FAULTS_KAFKA_BROKERS=host:port      a broker of yours instead of one started for the run
