@@ -3,6 +3,8 @@
 // invalid UTF-8, hostile strings (`/`, `..`, `{{ }}`, `%`), and frames over bus.maxFrameBytes. Each
 // names an event and an attribute MISP does not have, so whatever decodes can never be written.
 
+import { prng } from "@misp-enrichd/standins";
+
 export type FuzzKind = "truncated" | "garbage" | "not-object" | "wrong-type" | "missing-field" | "deep" | "invalid-utf8" | "hostile-string" | "huge";
 
 export interface FuzzFrame {
@@ -21,17 +23,6 @@ export interface FuzzOptions {
 
 const TOPIC = "misp_json_attribute";
 
-/** mulberry32: a small seeded PRNG, [0, 1). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A `misp_json_attribute` add as mispzmq.py sends it (pubsub.md §4.1), for an event MISP does not have. */
 export function attributeTemplate(random: () => number): Record<string, unknown> {
@@ -136,7 +127,7 @@ export function fuzzFrame(random: () => number, kind: FuzzKind, maxFrameBytes: n
 
 /** `count` frames, the first and every `hugeEvery`-th one over the size limit. */
 export function* fuzzFrames(count: number, options: FuzzOptions): Generator<FuzzFrame> {
-  const random = seededRandom(options.seed);
+  const random = prng(options.seed);
   for (let i = 0; i < count; i++) {
     yield fuzzFrame(random, i % options.hugeEvery === 0 ? "huge" : kindFor(random), options.maxFrameBytes);
   }

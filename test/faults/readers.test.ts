@@ -2,7 +2,8 @@
 // hostile frames, whose base message must be one the daemon accepts for the mutations to mean anything.
 
 import { describe, expect, it } from "vitest";
-import { attributeTemplate, fuzzFrames, seededRandom } from "../../faults/fuzz-frames.js";
+import { prng } from "@misp-enrichd/standins";
+import { attributeTemplate, fuzzFrames } from "../../faults/fuzz-frames.js";
 import { metricSum, metricsMatching, parseMetrics } from "../../faults/metrics-text.js";
 import { breakerStates } from "../../faults/observe.js";
 import { createDecoder } from "../../src/decode/decoder.js";
@@ -45,7 +46,7 @@ describe("the fault suite's hostile frames", () => {
   const decoder = createDecoder({ table: createTopicTable(), wanted: new Set(["attribute"]), maxFrameBytes: 1 << 20 });
 
   it("start from a message the daemon decodes as an attribute add", () => {
-    const payload = Buffer.from(`misp_json_attribute ${JSON.stringify(attributeTemplate(seededRandom(1)))}`);
+    const payload = Buffer.from(`misp_json_attribute ${JSON.stringify(attributeTemplate(prng(1)))}`);
     const outcome = decoder.decodeFrame({ topic: "misp_json_attribute", payload, transport: "zmq", receivedAt: 0 });
     expect(outcome).toMatchObject({ status: "message", message: { kind: "attribute", action: "add", attribute: { type: "ip-dst" } } });
   });

@@ -6,6 +6,7 @@
 
 export { countryInfo, type CountryInfo } from "./country-info.js";
 export { freePort, listenOnLoopback, type Listening } from "./listen.js";
+export { prng } from "./prng.js";
 export { DEFAULT_KAFKA_VERSION, fetchKafkaJars, kafkaVersion, startKafkaBroker, type KafkaBroker, type KafkaBrokerOptions } from "./kafka-broker.js";
 export { phpJsonEncode, startKafkaPublisher, type KafkaPublisher, type KafkaPublisherOptions, type PublishOptions } from "./kafka-publisher.js";
 export {
