@@ -23,6 +23,9 @@ const KAFKA = [
 /** Tests that need the real misp-modules server (inject("mispModules")). */
 const REAL_MODULES = ["test/real-modules/*.test.ts", "test/modules/client-real.test.ts", "test/e2e/real-modules.test.ts", "test/cli/modules.test.ts", "test/demo/demo.test.ts"];
 
+/** The fault suite at reduced sizes: the built daemon, killed and starved, against real peers and the run's broker. */
+const FAULTS = ["test/faults/suite.test.ts"];
+
 /** Builds dist/ first (a no-op when it is up to date): every project but `unit` runs built code somewhere. */
 const BUILD = "test/setup/build.ts";
 
@@ -45,7 +48,7 @@ export default defineConfig({
         extends: true,
         // No build, no broker, no Python: the inner loop (`npx vitest --project unit`). Its files share
         // worker processes (no test changes global state), which takes it from ~18 s to ~7 s.
-        test: { name: "unit", include: ["test/**/*.test.ts"], exclude: [...BUILT, ...KAFKA, ...REAL_MODULES], isolate: false },
+        test: { name: "unit", include: ["test/**/*.test.ts"], exclude: [...BUILT, ...KAFKA, ...REAL_MODULES, ...FAULTS], isolate: false },
       },
       {
         extends: true,
@@ -55,6 +58,12 @@ export default defineConfig({
         extends: true,
         // One broker per run, shared by every file; KAFKA_VERSION picks the line.
         test: { name: "kafka", include: KAFKA, globalSetup: [BUILD, "test/setup/kafka-broker.ts"] },
+      },
+      {
+        extends: true,
+        // The broker is the kafka project's (test/setup/kafka-broker.ts shares it); scenario 2 starts
+        // its own real misp-modules from the venv when installed, since it kills it.
+        test: { name: "faults", include: FAULTS, globalSetup: [BUILD, "test/setup/kafka-broker.ts"] },
       },
       {
         extends: true,

@@ -3,7 +3,7 @@
 // so that any boundary (module queries, stored references) can be checked for per-event order.
 
 import { randomUUID } from "node:crypto";
-import type { MispStandin } from "@misp-enrichd/standins";
+import { prng, type MispStandin } from "@misp-enrichd/standins";
 import { corpusFrame, isAdd, loadCorpus } from "./corpus.js";
 import type { OrderCheck, SeedRequest, SeedResult } from "./peers-protocol.js";
 
@@ -28,17 +28,6 @@ function address(firstOctet: number, event: number, attribute: number): string {
   return `${firstOctet}.${event % 256}.${Math.floor(attribute / 250) % 256}.${(attribute % 250) + 1}`;
 }
 
-/** mulberry32: a tiny seeded PRNG, so every run interleaves events the same way. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 /** Picks an event with probability proportional to what it has left; each event keeps its order. */
 function interleave(seed: number, perEvent: readonly (readonly string[])[]): string[] {

@@ -65,8 +65,8 @@ export interface Daemon {
   createBus(): Bus;
   /**
    * Runs the service on a bus until `close()`: spooled work is re-driven once at once (and every
-   * `pipeline.spoolRetryMs` by the pipeline), the gap backfill runs at start-up and every
-   * `backfill.intervalMs` when enabled.
+   * `pipeline.spoolRetryMs` by the pipeline), the gap backfill runs at start-up, every
+   * `backfill.intervalMs` and once the pipeline is idle after it was full, when enabled.
    */
   run(bus: Bus): Promise<void>;
   /** Checks each subscriber's modules and `modules.config`'s keys against `/modules`; logs one line per problem. Returns the problems. */
@@ -137,7 +137,7 @@ export async function createDaemon(options: CreateDaemonOptions): Promise<Daemon
   const breaker = (peer: string): CircuitBreaker => createCircuitBreaker({ peer, ...config.breaker, logger, metrics });
   const breakers = [breaker("misp"), breaker("modules")] as const;
   const { client: rawMisp, dryRunCalls } = createMispClientFromConfig(config, { logger, metrics, breaker: breakers[0] });
-  const ledgers = openLedgers(config, options.writer);
+  const ledgers = openLedgers(config, logger, options.writer);
   const echoGuard = createEchoGuard({ own: ledgers.own, commentPrefix: config.misp.commentPrefix });
   const tagLocality = createTagLocality(config.misp.tagLocality, logger);
   const guarded = guardMispClient(rawMisp, echoGuard);
@@ -170,6 +170,8 @@ export async function createDaemon(options: CreateDaemonOptions): Promise<Daemon
   const routes = [...subscribers.flatMap((s) => s.handlers), ...ruleRoutes(rules, { reads, once, metrics, isOwn })].filter(options.routeFilter ?? (() => true));
   // The compiled routing holds the subscribers' routes: built again only when rules or a filter change them.
   const routing = rules.length === 0 && options.routeFilter === undefined ? compiled.routing : createRouting({ config, routes });
+  /** True while `run` serves a live bus. */
+  let serving = false;
   const pipeline = createPipeline({
     logger,
     metrics,
@@ -182,6 +184,10 @@ export async function createDaemon(options: CreateDaemonOptions): Promise<Daemon
     bounds: config.state,
     breakers,
     observe: (message) => backfill.observe(message),
+    // Only while serving a live bus (`run`): a replay that fills the pipeline has nothing to backfill.
+    onIdleAfterFull: () => {
+      if (serving && config.backfill.enabled) void backfill.run("after-backpressure");
+    },
   });
   const types = backfillTypes(routes);
   const backfill = createBackfill({
@@ -263,9 +269,11 @@ export async function createDaemon(options: CreateDaemonOptions): Promise<Daemon
       const scheduled = rules.some((r) => r.schedule) ? setInterval(() => void scheduler.tick(), scheduler.tickMs) : undefined;
       scheduled?.unref();
       if (scheduled) void scheduler.tick();
+      serving = true;
       try {
         await pipeline.run(bus);
       } finally {
+        serving = false;
         clearInterval(timer);
         clearInterval(scheduled);
       }

@@ -5,5 +5,7 @@ export { createDaemon, type Daemon } from "./daemon.js";
 export type { Bus } from "./bus/types.js";
 export { EXIT_FAILURE, exitAfterFlush, prettyStream, writeOut } from "./cli/common.js";
 export { loadConfig } from "./config/load.js";
+export { DEFAULT_KAFKA_TOPICS, HEARTBEAT_TOPIC, createTopicTable } from "./decode/topic.js";
+export type { MessageKind } from "./decode/types.js";
 export { errorMessage } from "./errors.js";
 export { createLogger, type Logger } from "./log.js";

@@ -1,9 +1,12 @@
-// Gap backfill. ZeroMQ drops what is published while we are away and MISP's Kafka producer does
-// not flush reliably (pubsub.md §2.2, §8), so the daemon keeps a watermark (the newest attribute
-// timestamp seen, MISP's clock) and asks `/attributes/restSearch` for what changed since, at
-// start-up, when the bus comes back after a silence, and periodically. Attributes already seen
-// are skipped; the rest go through the same pipeline as `add` messages. Deterministic uuids make
-// any overlap harmless.
+// Gap backfill. ZeroMQ drops what is published while we are away or while we fall behind (its
+// high-water marks), and MISP's Kafka producer does not flush reliably (pubsub.md §2.2, §8), so the
+// daemon asks `/attributes/restSearch` for what changed since its watermark, at start-up, when the
+// bus comes back after a silence, and periodically. The watermark (MISP's clock, persisted) is how
+// far back everything is known to have been seen or fetched: each run fetches from there (minus
+// `overlapSeconds`) and moves it to the newest timestamp seen when the run started. It is never
+// moved by live messages alone: a frame dropped minutes before the newest one seen must still be
+// fetched. Attributes already seen are skipped; the rest go through the same pipeline as `add`
+// messages. Deterministic uuids make any overlap harmless.
 
 import { mkdirSync, readFileSync } from "node:fs";
 import { writeFile, rename } from "node:fs/promises";
@@ -33,7 +36,7 @@ export interface BackfillOptions {
 }
 
 export interface Backfill {
-  /** Called for every decoded message: moves the watermark and remembers attribute uuids. */
+  /** Called for every decoded message: remembers attribute uuids and MISP's clock (starts the watermark when there is none). */
   observe(message: MispMessage): void;
   /** Runs one backfill now (calls are serialised); returns how many attributes were fed. */
   run(reason: string, signal?: AbortSignal): Promise<number>;
@@ -91,7 +94,10 @@ export function createBackfill(options: BackfillOptions): Backfill {
   const now = options.now ?? (() => Math.floor(Date.now() / 1000));
   const pageSize = options.pageSize ?? 200;
   const seen = new Set<string>();
+  /** Persisted: every attribute changed before this (minus the overlap) was seen or fetched. */
   let mark: number | undefined;
+  /** The newest attribute timestamp seen on the live bus: MISP's "now" as far as we know it. */
+  let newest: number | undefined;
   let dirty = false;
   let running: Promise<number> = Promise.resolve(0);
 
@@ -127,6 +133,8 @@ export function createBackfill(options: BackfillOptions): Backfill {
       return 0;
     }
     const since = Math.max(mark - options.overlapSeconds, now() - options.maxAgeSeconds);
+    // Anything changed after the search started has a timestamp at least this: the next run starts here.
+    let reached = Math.max(mark, newest ?? mark);
     let fed = 0;
     const dones: Promise<void>[] = [];
     for (let page = 1; !signal?.aborted; page++) {
@@ -135,19 +143,21 @@ export function createBackfill(options: BackfillOptions): Backfill {
         signal,
       );
       for (const { attribute, event } of rows) {
+        reached = Math.max(reached, attribute.timestamp);
         if (attribute.deleted || seen.has(attribute.uuid)) continue;
         remember(attribute.uuid);
         const { done } = await options.sink(attributeFrame(attribute, event, "backfill", `backfill/${reason}`));
         dones.push(done);
         fed++;
-        if (attribute.timestamp > (mark ?? 0)) {
-          mark = attribute.timestamp;
-          dirty = true;
-        }
       }
       if (rows.length < pageSize) break;
     }
     await Promise.all(dones);
+    if (signal?.aborted) return fed;
+    if (reached > mark) {
+      mark = reached;
+      dirty = true;
+    }
     await flush();
     options.metrics.inc("misp_enrichd_backfill_runs_total", { reason });
     options.metrics.inc("misp_enrichd_backfill_attributes_total", undefined, fed);
@@ -157,12 +167,15 @@ export function createBackfill(options: BackfillOptions): Backfill {
 
   return {
     observe(message) {
-      // Only the live bus moves the watermark: replayed or backfilled frames are old news.
+      // Only the live bus tells what MISP's clock says: replayed or backfilled frames are old news.
       if (message.kind !== "attribute" || (message.transport !== "zmq" && message.transport !== "kafka")) return;
       // Any message about an attribute means it reached us: no need to fetch it again.
       remember(message.attribute.uuid);
-      if (mark === undefined || message.attribute.timestamp > mark) {
-        mark = message.attribute.timestamp;
+      const timestamp = message.attribute.timestamp;
+      if (newest === undefined || timestamp > newest) newest = timestamp;
+      // With no watermark yet, the first message seen is where the daemon's watch began.
+      if (mark === undefined) {
+        mark = timestamp;
         dirty = true;
       }
     },

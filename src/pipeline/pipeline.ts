@@ -46,6 +46,11 @@ export interface PipelineOptions {
   readonly breakers?: readonly CircuitBreaker[];
   /** Sees every decoded message before the echo guard (the backfill watermark). Must be cheap. */
   readonly observe?: (message: MispMessage) => void;
+  /**
+   * Called once the pipeline is idle again after it was full (`maxPending` unfinished, intake held
+   * back): meanwhile ZeroMQ's high-water marks may have dropped frames, and a gap backfill finds them.
+   */
+  readonly onIdleAfterFull?: () => void;
 }
 
 export interface Pipeline {
@@ -73,10 +78,19 @@ export interface Pipeline {
 export function createPipeline(options: PipelineOptions): Pipeline {
   const { logger, metrics, routing, settings } = options;
   const log = logger.child({ component: "pipeline" });
+  let wasFull = false;
   const queue = createKeyedQueue({
     concurrency: settings.concurrency,
     maxPending: settings.maxPending,
-    onSize: (size) => metrics.set("misp_enrichd_in_flight", size),
+    onSize: (size) => {
+      metrics.set("misp_enrichd_in_flight", size);
+      if (size >= settings.maxPending) wasFull = true;
+      else if (size === 0 && wasFull) {
+        wasFull = false;
+        log.info({ maxPending: settings.maxPending }, "pipeline idle again after it was full; the bus may have dropped frames meanwhile");
+        options.onIdleAfterFull?.();
+      }
+    },
   });
   // Work a full spool held is parked once there is room again: re-driven at once, not a period later.
   const spool = createSpool({ dir: join(options.stateDir, "spool"), ...options.bounds?.spool, logger: log, metrics, onHeldWorkParked: () => redriveSoon() });

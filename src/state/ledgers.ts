@@ -5,6 +5,8 @@
 
 import { join } from "node:path";
 import type { Config } from "../config/schema.js";
+import { errorMessage } from "../errors.js";
+import type { Logger } from "../log.js";
 import { createPersistentSet, type PersistentSet } from "./persistent-set.js";
 
 export const LEDGER_FILES = {
@@ -35,18 +37,28 @@ export type LedgerWriter = "daemon" | "manual";
 
 const fileOf = (name: keyof typeof LEDGER_FILES, writer: LedgerWriter): string => (writer === "daemon" ? LEDGER_FILES[name] : LEDGER_FILES[name].replace(/\.jsonl$/, ".manual.jsonl"));
 
-export function openLedgers(config: Config, writer: LedgerWriter = "daemon"): Ledgers {
+/**
+ * A ledger that cannot be written (a full disk) does not stop its writer: one error line when it
+ * starts failing, one info line when it works again; meanwhile its new entries live in memory only.
+ */
+export function openLedgers(config: Config, logger: Logger, writer: LedgerWriter = "daemon"): Ledgers {
   const other: LedgerWriter = writer === "daemon" ? "manual" : "daemon";
-  const open = (name: keyof typeof LEDGER_FILES, ttlSeconds: number): PersistentSet =>
-    createPersistentSet({
+  const open = (name: keyof typeof LEDGER_FILES, ttlSeconds: number): PersistentSet => {
+    const file = join(config.state.dir, fileOf(name, writer));
+    const onWriteState = (failure: unknown): void => {
+      if (failure === undefined) logger.info({ file }, "state file writable again");
+      else logger.error({ file, err: errorMessage(failure) }, "state file not writable (is the state folder's disk full?); its new entries are kept in memory until it is");
+    };
+    return createPersistentSet({
       ttlSeconds,
       maxEntries: config.state.ledgerMaxEntries,
       batch: true,
       // A dry run writes nothing, and still knows what both writers recorded.
       ...(config.dryRun
         ? { peers: [join(config.state.dir, fileOf(name, "daemon")), join(config.state.dir, fileOf(name, "manual"))] }
-        : { file: join(config.state.dir, fileOf(name, writer)), peers: [join(config.state.dir, fileOf(name, other))] }),
+        : { file, peers: [join(config.state.dir, fileOf(name, other))], onWriteState }),
     });
+  };
   const own = open("own", config.pipeline.echoTtlSeconds);
   const references = open("references", REFERENCES_TTL_SECONDS);
   const handled = open("handled", config.pipeline.handledTtlSeconds);

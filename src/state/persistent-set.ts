@@ -5,9 +5,12 @@
 // once the appends since the last rewrite outnumber them, so it stays within about twice the set.
 // Each file has one writer process; `peers` are the files of other processes sharing the state
 // folder (the daemon and `enrich`), read and followed as they grow or are compacted (renamed over),
-// never written: nothing either writes can be lost by the other.
+// never written: nothing either writes can be lost by the other. A write that fails while running
+// (a full disk) never fails the caller: the value is kept in memory, `onWriteState` is told, and the
+// lines not written are forgotten at the next start — a ledger only saves work, the deterministic
+// uuids keep a repeat harmless.
 
-import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, renameSync, statSync, writeFileSync, writeSync } from "node:fs";
+import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
 import { EnrichdError } from "../errors.js";
 
@@ -44,6 +47,8 @@ export interface PersistentSetOptions {
   readonly now?: () => number;
   /** Adds after which the file is compacted (then: once adds outnumber live entries); tests lower it. */
   readonly compactAfter?: number;
+  /** Called with the error when writing the file starts failing, and with undefined once it works again. */
+  readonly onWriteState?: (failure: unknown) => void;
 }
 
 /** Adds after which a set is compacted however small it is (then: once adds outnumber live entries). */
@@ -75,6 +80,15 @@ export function createPersistentSet(options: PersistentSetOptions): PersistentSe
   // Lines added but not yet written (batch mode), and whether a write is scheduled.
   let unwritten = "";
   let scheduled = false;
+  let failing = false;
+  const failed = (error: unknown): void => {
+    if (!failing) options.onWriteState?.(error);
+    failing = true;
+  };
+  const worked = (): void => {
+    if (failing) options.onWriteState?.(undefined);
+    failing = false;
+  };
 
   if (options.file) {
     try {
@@ -102,10 +116,22 @@ export function createPersistentSet(options: PersistentSetOptions): PersistentSe
     if (unwritten === "") return;
     const lines = unwritten;
     unwritten = "";
-    if (fd !== undefined) writeSync(fd, lines);
+    append(lines);
   }
 
-  /** Drops expired entries, then rewrites the file with the live ones (unwritten lines included). */
+  /** Appends to the file; a failure (a full disk) is reported through onWriteState, never thrown. */
+  function append(lines: string): void {
+    if (fd === undefined) return;
+    try {
+      // After a failure the file may end in a torn line: start on a new one (the readers skip the torn one).
+      writeAll(fd, Buffer.from(failing ? `\n${lines}` : lines));
+      worked();
+    } catch (error) {
+      failed(error);
+    }
+  }
+
+  /** Drops expired entries, then rewrites the file with the live ones, unwritten lines included (or keeps the old file if it cannot). */
   function compact(): void {
     unwritten = "";
     const t = now();
@@ -114,12 +140,19 @@ export function createPersistentSet(options: PersistentSetOptions): PersistentSe
     addsSinceCompaction = 0;
     keptAtCompaction = entries.size;
     if (!file) return;
-    if (fd !== undefined) closeSync(fd);
-    fd = undefined;
     const tmp = `${file}.tmp`;
-    writeFileSync(tmp, [...entries].map(([v, e]) => JSON.stringify({ v, e })).join("\n") + (entries.size ? "\n" : ""));
+    try {
+      writeFileSync(tmp, [...entries].map(([v, e]) => JSON.stringify({ v, e })).join("\n") + (entries.size ? "\n" : ""));
+    } catch (error) {
+      rmSync(tmp, { force: true });
+      failed(error);
+      fd ??= openSync(file, "a", 0o600);
+      return;
+    }
+    if (fd !== undefined) closeSync(fd);
     renameSync(tmp, file);
     fd = openSync(file, "a", 0o600);
+    worked();
   }
 
   function addAll(values: readonly string[]): void {
@@ -139,8 +172,8 @@ export function createPersistentSet(options: PersistentSetOptions): PersistentSe
         scheduled = true;
         setImmediate(flush);
       }
-    } else if (fd !== undefined) {
-      writeSync(fd, lines);
+    } else {
+      append(lines);
     }
     addsSinceCompaction += values.length;
     // Keep the file (and the map, which only compaction prunes) proportional to the live set.
@@ -213,6 +246,15 @@ export function createPersistentSet(options: PersistentSetOptions): PersistentSe
       return entries.size;
     },
   };
+}
+
+/** A short write (a disk filling up) is followed by another, which then fails with the real errno (ENOSPC). */
+function writeAll(fd: number, buffer: Buffer): void {
+  for (let done = 0; done < buffer.length; ) {
+    const written = writeSync(fd, buffer, done);
+    if (written === 0) throw new Error(`write made no progress after ${done} of ${buffer.length} bytes`);
+    done += written;
+  }
 }
 
 /** Adds the file's unexpired entries to `into`; a missing file adds none, a torn line is skipped. */

@@ -15,10 +15,12 @@ function attribute(uuid: string, timestamp: number): Attribute {
   };
 }
 
-/** A backfill over a MISP whose restSearch answers `rows`, feeding a sink that records each frame. */
+/** A backfill over a MISP whose restSearch answers the `rows` changed since the search's timestamp, feeding a sink that records each frame. */
 function backfillOver(rows: readonly Attribute[]) {
   const fed: string[] = [];
-  const misp = { searchAttributes: async () => rows.map((a) => ({ attribute: a })) } as unknown as MispClient;
+  const misp = {
+    searchAttributes: async (query: { timestamp: number }) => rows.filter((a) => a.timestamp >= query.timestamp).map((a) => ({ attribute: a })),
+  } as unknown as MispClient;
   const sink = async (frame: BusFrame) => {
     fed.push((JSON.parse(frame.payload.toString().slice(frame.topic.length + 1)) as { Attribute: { uuid: string } }).Attribute.uuid);
     return { done: Promise.resolve() };
@@ -49,6 +51,23 @@ describe("gap backfill, against a MISP that answers the same rows every time", (
     later();
     expect(await backfill.run("test")).toBe(0);
     expect(fed).toEqual([a.uuid, b.uuid]);
+  });
+});
+
+describe("gap backfill, against a MISP whose clock moves on", () => {
+  const message = (a: Attribute): AttributeMessage => ({ topic: "misp_json_attribute", transport: "zmq", receivedAt: 0, raw: {}, kind: "attribute", action: "add", attribute: a });
+
+  it("fetches a message dropped long before the newest one seen (its own writes' echoes keep coming)", async () => {
+    const dropped = attribute("dddddddd-0000-4000-8000-000000000000", 1_001);
+    const { backfill, fed, later } = backfillOver([dropped]);
+    expect(await backfill.run("start-up")).toBe(0); // watermark 1000
+    // ZeroMQ dropped `dropped` (a full high-water mark); minutes later the daemon sees newer traffic.
+    backfill.observe(message(attribute("eeeeeeee-0000-4000-8000-000000000000", 1_500)));
+    later();
+    expect(await backfill.run("periodic")).toBe(1);
+    expect(fed).toEqual([dropped.uuid]);
+    // The run covered everything up to the newest timestamp seen when it began.
+    expect(backfill.watermark()).toBe(1_500);
   });
 });
 

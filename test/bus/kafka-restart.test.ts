@@ -1,7 +1,7 @@
 // A broker of the test's own, stopped and restarted under a running bus.
 
 import { describe, it, expect, onTestFinished, vi } from "vitest";
-import { startKafkaBroker } from "../support/kafka-broker.js";
+import { startKafkaBroker } from "@misp-enrichd/standins";
 import { committedOffsets, createTopic, jsonMessages, testAdmin, testProducer, uniqueName } from "../support/kafka.js";
 import { frameId, manualSink, runKafkaBus } from "../support/kafka-bus.js";
 

@@ -11,7 +11,7 @@ import { attributePrefilterSpec } from "../../src/route/prefilter-spec.js";
 import { createRouter } from "../../src/route/router.js";
 import type { FilterQuery, Where } from "../../src/route/types.js";
 import { fixtureJson, wireFrames, zmqFrame } from "./helpers.js";
-import { prng } from "../support/prng.js";
+import { prng } from "@misp-enrichd/standins";
 
 const table = createTopicTable();
 const noop = async (): Promise<void> => undefined;

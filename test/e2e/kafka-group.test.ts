@@ -10,7 +10,7 @@ import { createDaemon, type Daemon } from "../../src/daemon.js";
 import type { Bus } from "../../src/bus/types.js";
 import { loadConfig } from "../../src/config/load.js";
 import { startHarness, TEST_KEY, type Harness } from "../support/harness.js";
-import { startKafkaBroker } from "../support/kafka-broker.js";
+import { startKafkaBroker } from "@misp-enrichd/standins";
 import { startKafkaDriver, type KafkaDriver } from "../support/kafka-driver.js";
 import { captureLogs } from "../support/log-capture.js";
 

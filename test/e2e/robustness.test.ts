@@ -88,6 +88,20 @@ describe("bad input never stops the daemon", () => {
     expect(h.misp.state.objects).toHaveLength(1);
   });
 
+  it("runs a spooled entry once when a re-drive is asked for while one is running", async () => {
+    h = await startHarness();
+    h.misp.failNext(3, 502, "/objects/add/");
+    await enrichAfter(h, "8.8.8.8");
+    expect(await h.daemon.pipeline.spool.count()).toBe(1);
+    // The first pass holds its write; the timer's next tick comes meanwhile.
+    h.misp.faults.slowWrites(300);
+    const passes = await Promise.all([h.daemon.pipeline.redriveSpool(), h.daemon.pipeline.redriveSpool()]);
+    await h.settle();
+    expect(passes).toEqual([1, 1]);
+    expect(h.misp.calls.filter((c) => c.path.startsWith("/objects/add/")).map((c) => c.status)).toEqual([502, 502, 502, 200]);
+    expect(h.misp.state.references).toHaveLength(1);
+  });
+
   it("never writes the MISP key to a log line, even at debug level and on auth failures", async () => {
     h = await startHarness({ level: "debug" });
     await enrichAfter(h, "8.8.8.8");

@@ -5,7 +5,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { readStandardBySchema } from "../../src/modules/result.js";
 import { readStandardFast } from "../../src/modules/standard-fast.js";
-import { prng } from "../support/prng.js";
+import { prng } from "@misp-enrichd/standins";
 
 const DIRS = ["../fixtures/modules/pypi-3.1.0/", "../fixtures/modules/3.0.9/"].map((d) => new URL(d, import.meta.url));
 

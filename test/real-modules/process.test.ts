@@ -66,6 +66,18 @@ describe.skipIf(ctx === undefined)("startRealModules", () => {
     expect((answer.body as StandardResults).results.Object).toHaveLength(1);
   });
 
+  it("is gone at once after kill() and answers on the same URL after restart()", async () => {
+    const server = await startRealModules({ venv });
+    onTestFinished(() => server.stop());
+    const { url, pid } = server;
+    await server.kill();
+    expect(isAlive(pid)).toBe(false);
+    await expect(request(`${url}/healthcheck`)).rejects.toMatchObject({ code: "ECONNREFUSED" });
+    await server.restart();
+    expect(server.pid).not.toBe(pid);
+    expect((await getJson(`${url}/healthcheck`)).body).toEqual({ status: true });
+  });
+
   it("kills a server whose module is stuck on a silent upstream", async () => {
     const silent = await startSilentUpstream();
     onTestFinished(() => silent.close());

@@ -1,4 +1,4 @@
-import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it, onTestFinished } from "vitest";
@@ -65,6 +65,30 @@ describe("persistent set, while running", () => {
     reader.close();
     expect(createPersistentSet({ file: join(dir, "missing", "none.jsonl"), ttlSeconds: 60, readOnly: true }).size).toBe(0);
     expect(existsSync(join(dir, "missing"))).toBe(false);
+  });
+
+  it("goes on in memory when its file cannot be written (a full disk: ENOSPC), and says so once each way", () => {
+    const dir = mkdtempSync(join(tmpdir(), "enrichd-set-"));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+    const file = join(dir, "own.jsonl");
+    const before = createPersistentSet({ file, ttlSeconds: 60 });
+    before.add("from-before");
+    before.close();
+    // The start-up compaction rewrites the file (not empty) through this link: /dev/full answers ENOSPC.
+    symlinkSync("/dev/full", `${file}.tmp`);
+    const states: unknown[] = [];
+    const set = createPersistentSet({ file, ttlSeconds: 60, onWriteState: (failure) => states.push(failure) });
+    expect(states).toHaveLength(1);
+    expect((states[0] as NodeJS.ErrnoException).code).toBe("ENOSPC");
+    expect(set.has("from-before")).toBe(true);
+    // The old file is kept and appended to: the first append after the failure works again.
+    set.add("after");
+    expect(set.has("after")).toBe(true);
+    expect(states).toEqual([states[0], undefined]);
+    set.close();
+    const reloaded = createPersistentSet({ file, ttlSeconds: 60 });
+    expect(reloaded.has("from-before") && reloaded.has("after")).toBe(true);
+    reloaded.close();
   });
 });
 

@@ -1,4 +1,4 @@
-import { once } from "node:events";
+import { getEventListeners, once } from "node:events";
 import { describe, expect, it } from "vitest";
 import { isRetriable } from "../../src/errors.js";
 import { attributeAdd, handlerOf, runnerKit } from "./helpers.js";
@@ -37,5 +37,23 @@ describe("an aborted handler", () => {
     expect(await running).toBe("spooled");
     expect(kit.sleeps).toEqual([]);
     expect(kit.deadLetters).toEqual([]);
+  });
+
+  it("leaves nothing per run attached to the daemon's shutdown signal", async () => {
+    const shutdown = new AbortController();
+    const kit = runnerKit({ shutdown: shutdown.signal });
+    const { message, frame } = attributeAdd();
+    const attached = (): { kept: number; listeners: number } => {
+      // Node 20's AbortSignal.any keeps one reference per derived signal on the source, for good.
+      const dependants = Object.getOwnPropertySymbols(shutdown.signal).find((s) => s.description === "kDependantSignals");
+      const kept = dependants === undefined ? 0 : ((shutdown.signal as unknown as Record<symbol, Set<unknown> | undefined>)[dependants]?.size ?? 0);
+      return { kept, listeners: getEventListeners(shutdown.signal, "abort").length };
+    };
+    // Distinct subscribers, so that the handled-ledger lets every run through.
+    expect(await kit.runner.run(handlerOf(async () => undefined, "sub-first"), message, frame)).toBe("done");
+    const afterOne = attached();
+    for (let i = 0; i < 50; i++) expect(await kit.runner.run(handlerOf(async () => undefined, `sub-${i}`), message, frame)).toBe("done");
+    expect(attached()).toEqual(afterOne);
+    expect(afterOne.kept).toBe(0);
   });
 });

@@ -1,16 +1,22 @@
 // @misp-enrichd/standins: the peers misp-enrichd talks to, run on 127.0.0.1 for the tests, the
 // benchmark and the demo. A MISP that validates and echoes its writes on a ZeroMQ publisher as MISP
-// does, a misp-modules stand-in, the real misp-modules as a child process, and the two upstreams
-// the real modules need offline (an mmdb-server and onion-lookup). Never part of the daemon's package.
+// does, a misp-modules stand-in, the real misp-modules as a child process, the two upstreams the real
+// modules need offline (an mmdb-server and onion-lookup), a real Kafka broker and MISP's Kafka producer. Never part of the
+// daemon's package.
 
 export { countryInfo, type CountryInfo } from "./country-info.js";
 export { freePort, listenOnLoopback, type Listening } from "./listen.js";
+export { prng } from "./prng.js";
+export { DEFAULT_KAFKA_VERSION, fetchKafkaJars, kafkaVersion, startKafkaBroker, type KafkaBroker, type KafkaBrokerOptions } from "./kafka-broker.js";
+export { phpJsonEncode, startKafkaPublisher, type KafkaPublisher, type KafkaPublisherOptions, type PublishOptions } from "./kafka-publisher.js";
 export {
   startMispStandin,
   TEMPLATES,
   type EchoMessage,
+  type MispFaults,
   type MispStandin,
   type MispStandinOptions,
+  type OutageStatus,
   type RecordedCall,
   type SeedAttributeOptions,
   type SeededAttribute,

@@ -3,7 +3,7 @@
 // text/html, module failures as HTTP 200 `{"error"}`, Tornado HTML pages for 404/405/500. It answers
 // every request at once: it never holds a connection open.
 
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { STANDIN_DESCRIPTORS } from "./modules-server-catalogue.js";
 import { STANDIN_HANDLERS } from "./modules-server-modules.js";
 import { listenOnLoopback } from "./listen.js";
@@ -12,6 +12,8 @@ export interface ModulesStandinOptions {
   /** 0 (default) picks a free port. */
   readonly port?: number;
   readonly host?: "127.0.0.1";
+  /** Keep every `/query` body in `requests` (default true); long runs turn it off and only count. */
+  readonly record?: boolean;
   /**
    * Holds every `/query` answer this long (default 0): a module that asks an upstream, with no
    * thread cap, so any number of queries may wait at once (the benchmark's "module farm").
@@ -25,12 +27,16 @@ export type StandinFailure = "http500" | "timeout-error" | "generic-error";
 export interface ModulesStandin {
   /** `http://127.0.0.1:<port>` */
   readonly url: string;
-  /** Every `/query` body that parsed as a JSON object, in arrival order. */
+  /** Every `/query` body that parsed as a JSON object, in arrival order (none with `record: false`). */
   readonly requests: readonly Readonly<Record<string, unknown>>[];
   /** `/query` calls recorded, for one module or all. */
   queryCount(module?: string): number;
   /** The next `count` `/query` calls fail this way (queued after earlier failNext calls). */
   failNext(count: number, kind: StandinFailure): void;
+  /** Goes away as a killed server does: every connection cut, the port closed. */
+  kill(): Promise<void>;
+  /** Listens again on the same port after `kill()`. */
+  restart(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -42,6 +48,8 @@ const REASONS: Readonly<Record<number, string>> = { 404: "Not Found", 405: "Meth
 
 export async function startModulesStandin(options: ModulesStandinOptions = {}): Promise<ModulesStandin> {
   const requests: Readonly<Record<string, unknown>>[] = [];
+  const recording = options.record ?? true;
+  const counts = new Map<unknown, number>();
   const failures: StandinFailure[] = [];
 
   const server = createServer((req, res) => {
@@ -80,7 +88,8 @@ export async function startModulesStandin(options: ModulesStandinOptions = {}): 
     // A JSON array or string has no .get(): Tornado answers 500.
     if (typeof body !== "object" || body === null || Array.isArray(body)) return HTTP_500;
     const request = body as Record<string, unknown>;
-    requests.push(request);
+    if (recording) requests.push(request);
+    counts.set(request.module, (counts.get(request.module) ?? 0) + 1);
     const timeout = timeoutSeconds(request.timeout);
     if (timeout === undefined) return HTTP_500; // int("abc") raised
     const failure = failures.shift();
@@ -104,17 +113,38 @@ export async function startModulesStandin(options: ModulesStandinOptions = {}): 
       return requests;
     },
     queryCount(module) {
-      return module === undefined ? requests.length : requests.filter((r) => r.module === module).length;
+      if (module !== undefined) return counts.get(module) ?? 0;
+      let total = 0;
+      for (const n of counts.values()) total += n;
+      return total;
     },
     failNext(count, kind) {
       if (!Number.isInteger(count) || count < 0) throw new RangeError(`failNext count must be a whole number, got ${count}`);
       for (let i = 0; i < count; i += 1) failures.push(kind);
     },
+    async kill() {
+      if (!server.listening) return;
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      await closed;
+    },
+    restart: () => relisten(server, listening.port),
     close: listening.close,
   };
 }
 
 const HTTP_500 = Symbol("HTTP 500");
+
+function relisten(server: Server, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (server.listening) return resolve();
+    server.once("error", reject);
+    server.listen(port, "127.0.0.1", () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+}
 
 /** The server's `int(body.get("timeout", 300))`: numbers truncate, digit strings parse, the rest raise. */
 function timeoutSeconds(value: unknown): number | undefined {

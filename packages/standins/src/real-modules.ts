@@ -36,6 +36,8 @@ export interface RealModules {
   output(): string;
   /** SIGTERM, then SIGKILL after stopTimeoutMs: a module stuck on a silent upstream holds a worker thread that Python joins at exit. */
   stop(): Promise<void>;
+  /** SIGKILL, no grace: the server vanishes mid-request, as after a crash or the OOM killer. */
+  kill(): Promise<void>;
   /** Stops (if running) and starts again on the same port, resolving once /healthcheck answers. */
   restart(): Promise<void>;
 }
@@ -149,6 +151,7 @@ export async function startRealModules(options: RealModulesOptions): Promise<Rea
     },
     output: () => current?.tail ?? "",
     stop: () => enqueue(() => terminate(current, stopTimeoutMs)),
+    kill: () => enqueue(() => terminate(current, 0)),
     restart: () =>
       enqueue(async () => {
         await terminate(current, stopTimeoutMs);

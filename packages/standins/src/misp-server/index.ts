@@ -7,6 +7,7 @@ import type { AddressInfo } from "node:net";
 import type { StandinConfig } from "./context.js";
 import { dispatch, injectedFailure } from "./dispatch.js";
 import { createEchoQueue, type EchoMessage } from "./echo.js";
+import { createFaultGate, type MispFaults } from "./faults.js";
 import type { Reply } from "./responses.js";
 import type { StandinRole, StandinUser } from "./rules.js";
 import { seedAttribute, seedEvent, type SeedAttributeOptions, type SeededAttribute, type SeededEvent, type SeedEventOptions } from "./seed.js";
@@ -14,6 +15,7 @@ import { createStore, type StandinState } from "./store.js";
 
 export type { StandinState } from "./store.js";
 export type { EchoMessage } from "./echo.js";
+export type { MispFaults, OutageStatus } from "./faults.js";
 export type { SeedAttributeOptions, SeededAttribute, SeededEvent, SeedEventOptions } from "./seed.js";
 export { TEMPLATES } from "./templates.js";
 
@@ -41,6 +43,11 @@ export interface MispStandinOptions {
   readonly echoTiming?: "during" | "after";
   /** With echoTiming "after": the delay before the messages go out. Default 0. */
   readonly echoDelayMs?: number;
+  /**
+   * Keep every request in `calls` and every bus message in `published` (default true). Runs of
+   * hundreds of thousands of writes (the fault suite) turn it off: both lists then stay empty.
+   */
+  readonly record?: boolean;
 }
 
 export interface RecordedCall {
@@ -69,6 +76,8 @@ export interface MispStandin {
   analyst(method: string, path: string, body?: unknown): Promise<{ status: number; body: unknown }>;
   /** The next n requests (optionally only those whose path matches) fail with this status, or never answer. */
   failNext(n: number, status: number | "hang", match?: string | RegExp): void;
+  /** Outages and slow writes, switched on and off at run time. */
+  readonly faults: MispFaults;
   /** Resolves once every bus message of the answers sent so far has been published. */
   settled(): Promise<void>;
   close(): Promise<void>;
@@ -120,7 +129,9 @@ export async function startMispStandin(options: MispStandinOptions): Promise<Mis
   const calls: RecordedCall[] = [];
   const published: EchoMessage[] = [];
   const failures: { status: number | "hang"; match?: string | RegExp }[] = [];
-  const echo = createEchoQueue({ publish: options.publish, record: (m) => published.push(m) });
+  const gate = createFaultGate();
+  const recording = options.record ?? true;
+  const echo = createEchoQueue({ publish: options.publish, record: recording ? (m) => published.push(m) : () => undefined });
   const during = (options.echoTiming ?? "during") === "during";
   let baseUrl = "";
 
@@ -131,7 +142,14 @@ export async function startMispStandin(options: MispStandinOptions): Promise<Mis
       const headers: Record<string, string | undefined> = {};
       for (const [k, v] of Object.entries(req.headers)) headers[k] = Array.isArray(v) ? v.join(", ") : v;
       const call: RecordedCall = { method: req.method ?? "GET", path, headers, body: undefined, status: 0 };
-      calls.push(call);
+      if (recording) calls.push(call);
+      const refused = await gate.admit(call.method, path);
+      if (refused !== undefined) {
+        call.body = rawBody;
+        send(res, injectedFailure(refused, path));
+        call.status = refused;
+        return;
+      }
       const failure = failures.findIndex((f) => f.match === undefined || (typeof f.match === "string" ? path.includes(f.match) : f.match.test(path)));
       if (failure >= 0) {
         const { status } = failures.splice(failure, 1)[0] as { status: number | "hang" };
@@ -176,6 +194,7 @@ export async function startMispStandin(options: MispStandinOptions): Promise<Mis
     failNext(n, status, match) {
       for (let i = 0; i < n; i++) failures.push(match === undefined ? { status } : { status, match });
     },
+    faults: { outage: gate.outage, recover: gate.recover, slowWrites: gate.slowWrites },
     settled: () => echo.drain(),
     close() {
       closing ??= (async () => {

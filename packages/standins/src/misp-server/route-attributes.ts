@@ -96,6 +96,7 @@ function edit(ctx: RouteContext): Reply {
     deleted: candidate.deleted, disableCorrelation: candidate.disableCorrelation, firstSeen: candidate.firstSeen,
     lastSeen: candidate.lastSeen, timestamp,
   });
+  store.reindexValue(attribute);
   ctx.emit(attributeMessage(store, attribute, attribute.deleted ? "soft-delete" : "edit", true));
   applyInlineTags(ctx, attribute, data, true);
   // The object's timestamp bump is saved with skip_zmq: no object message (pubsub.md §4.1).

@@ -29,7 +29,7 @@ function objectErrors(ctx: RouteContext, o: Json): string[] {
   const lines: string[] = [];
   const uuid = str(o.uuid);
   if (!UUID_RE.test(uuid)) lines.push(`uuid: ${MESSAGES.uuidInvalid}`);
-  else if (ctx.store.state.objects.some((r) => r.uuid === uuid.toLowerCase())) lines.push(`uuid: ${MESSAGES.uuidNotUnique}`);
+  else if (ctx.store.findObject(uuid.toLowerCase(), true) !== undefined) lines.push(`uuid: ${MESSAGES.uuidNotUnique}`);
   if (str(o.name).trim() === "") lines.push("name: stringNotEmpty");
   if (str(o["meta-category"]).trim() === "") lines.push("meta-category: stringNotEmpty");
   if (!UUID_RE.test(str(o.template_uuid))) lines.push(`template_uuid: ${MESSAGES.uuidInvalid}`);

@@ -163,7 +163,7 @@ export function validateAttribute(store: Store, a: AttributeCandidate, options: 
   if (valueProblem) errors.value = [valueProblem];
   else if (similarExists(store, a, options.selfId)) errors.value = [MESSAGES.similarAttribute];
   if (!UUID_RE.test(a.uuid)) errors.uuid = [MESSAGES.uuidInvalid];
-  else if (options.create && store.state.attributes.some((r) => r.uuid === a.uuid.toLowerCase())) errors.uuid = [MESSAGES.uuidNotUnique];
+  else if (options.create && store.findAttribute(a.uuid.toLowerCase(), true) !== undefined) errors.uuid = [MESSAGES.uuidNotUnique];
   if (!["0", "1", "2", "3", "4", "5"].includes(a.distribution)) {
     errors.distribution = ["Options: Your organisation only, This community only, Connected communities, All communities, Sharing group, Inherit event"];
   }
@@ -173,7 +173,7 @@ export function validateAttribute(store: Store, a: AttributeCandidate, options: 
 /** MispAttribute::valueIsUnique: standalone, not deleted, same event/type/category/value. */
 function similarExists(store: Store, a: AttributeCandidate, selfId?: number): boolean {
   if (a.deleted || a.objectRelation) return false;
-  return store.state.attributes.some(
+  return store.attributesWithValue(a.value).some(
     (r) => r.id !== selfId && !r.deleted && r.objectId === 0 && r.eventId === a.eventId && r.type === a.type && r.category === a.category && r.value === a.value,
   );
 }

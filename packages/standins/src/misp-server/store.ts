@@ -1,7 +1,10 @@
 // The stand-in's database: one array per MISP table it needs, rows typed with numbers and booleans
 // (serialize.ts turns them into MISP's string integers). Tests read these arrays as `standin.state`.
+// Lookups by id, uuid and value go through indexes (index.ts), so a write costs the same with 100
+// rows as with a million: the fault suite stores hundreds of thousands.
 
 import { createHash, randomUUID } from "node:crypto";
+import { createRowIndex, type RowIndex } from "./index-rows.js";
 
 export interface OrgRow { id: number; uuid: string; name: string }
 
@@ -66,6 +69,10 @@ export interface Store {
   /** By id or uuid; soft-deleted rows only when asked. */
   findAttribute(idOrUuid: string | number, includeDeleted?: boolean): AttributeRow | undefined;
   findObject(idOrUuid: string | number, includeDeleted?: boolean): ObjectRow | undefined;
+  /** Attributes (deleted ones included) that held this value when stored or last edited: check their fields. */
+  attributesWithValue(value: string): readonly AttributeRow[];
+  /** Call after changing an attribute's value in place, so that attributesWithValue finds it under the new one. */
+  reindexValue(row: AttributeRow): void;
   tagsOfAttribute(attributeId: number): { tag: TagRow; link: AttributeTagRow }[];
   /** Tag::captureTag: the tag of that name (case-insensitive), created when unknown. */
   captureTag(name: string): { tag: TagRow; created: boolean };
@@ -85,8 +92,11 @@ export function likeToRegExp(pattern: string): RegExp {
 export function createStore(): Store {
   const state: StandinState = { orgs: [], events: [], attributes: [], objects: [], references: [], tags: [], attributeTags: [], eventTags: [] };
   const counters = new Map<Table, number>();
-  const byIdOrUuid = <R extends { id: number; uuid: string }>(rows: R[], key: string | number): R | undefined =>
-    isNumeric(key) ? rows.find((r) => r.id === Number(key)) : rows.find((r) => r.uuid === String(key).toLowerCase());
+  const events = createRowIndex(state.events);
+  const attributes = createRowIndex(state.attributes, (row) => row.value);
+  const objects = createRowIndex(state.objects);
+  const byIdOrUuid = <R extends { id: number; uuid: string }>(index: RowIndex<R>, key: string | number): R | undefined =>
+    isNumeric(key) ? index.byId(Number(key)) : index.byUuid(String(key).toLowerCase());
 
   const store: Store = {
     state,
@@ -104,15 +114,17 @@ export function createStore(): Store {
       }
       return org;
     },
-    findEvent: (key) => byIdOrUuid(state.events, key),
+    findEvent: (key) => byIdOrUuid(events, key),
     findAttribute(key, includeDeleted = false) {
-      const row = byIdOrUuid(state.attributes, key);
+      const row = byIdOrUuid(attributes, key);
       return row && (includeDeleted || !row.deleted) ? row : undefined;
     },
     findObject(key, includeDeleted = false) {
-      const row = byIdOrUuid(state.objects, key);
+      const row = byIdOrUuid(objects, key);
       return row && (includeDeleted || !row.deleted) ? row : undefined;
     },
+    attributesWithValue: (value) => attributes.byValue(value),
+    reindexValue: (row) => attributes.reindexValue(row),
     tagsOfAttribute(attributeId) {
       return state.attributeTags
         .filter((l) => l.attributeId === attributeId)

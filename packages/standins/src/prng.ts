@@ -1,4 +1,5 @@
-// mulberry32: a tiny seeded PRNG, so a randomised test draws the same cases on every run.
+// mulberry32: a tiny seeded PRNG, so that a randomised test, the benchmark's interleaving and the
+// fault suite's hostile frames are the same on every run.
 
 export function prng(seed: number): () => number {
   let a = seed >>> 0;

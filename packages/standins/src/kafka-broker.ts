@@ -1,6 +1,6 @@
-// A real single-node KRaft Kafka broker for tests (shared/field/kafka-broker.md). The global setup
-// starts one per run; a test that stops and restarts a broker under a running bus starts its own,
-// so it never pulls the shared one from under other files. A broker keeps its ports and data
+// A real single-node KRaft Kafka broker for the tests and the fault suite (shared/field/kafka-broker.md).
+// The tests' global setup starts one per run; a test that stops and restarts a broker under a running
+// bus starts its own, so it never pulls the shared one from under other files. A broker keeps its ports and data
 // directory across stop()/start(), so a restart looks to clients like the same broker coming back.
 
 import { execFile, spawn, type ChildProcess } from "node:child_process";
