@@ -1,6 +1,8 @@
 // 7. The disk holding the state folder fills up in the middle of a steady stream (another process
-// takes every byte left), then space comes back. The promise: a clear error line naming the state
-// folder and ENOSPC, no crash, and nothing lost once space is back.
+// takes every byte left), and MISP answers 503 for the same window, so failed work has nowhere to
+// be parked; then space and MISP come back. The promise: a clear error line naming the state
+// folder and ENOSPC, no crash, and nothing lost once space is back (the spool holds its work until
+// it can write it).
 
 import { join } from "node:path";
 import type { Dotted } from "../config-doc.js";
@@ -39,10 +41,15 @@ export async function diskFull(params: DiskFullParams, env: ScenarioEnv): Promis
         stack,
         params,
         {
-          begin: async () => `state folder's disk full (${disk.kind}, ${mib(await disk.fill())} taken)`,
+          begin: async () => {
+            const taken = await disk.fill();
+            stack.misp.faults.outage(503);
+            return `state folder's disk full (${disk.kind}, ${mib(taken)} taken) and MISP answering 503`;
+          },
           end: async () => {
             await disk.free();
-            return "space is back";
+            stack.misp.faults.recover();
+            return "space and MISP are back";
           },
         },
         env.progress,
@@ -52,7 +59,7 @@ export async function diskFull(params: DiskFullParams, env: ScenarioEnv): Promis
       const first = errors[0];
       return scenarioRow({
         id: "7",
-        title: `state disk full for ${params.faultMs / 1000} s`,
+        title: `state disk full, MISP 503, for ${params.faultMs / 1000} s`,
         transport: "zmq",
         sent: stack.sent,
         settled,

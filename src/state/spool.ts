@@ -7,8 +7,10 @@
 // failing: the handler holds its slot in the pipeline, the pipeline fills up to maxPending and stops
 // accepting frames, and the bus feels it (Kafka pauses its partitions; ZeroMQ's socket buffers up to
 // its high-water mark, then MISP's publisher drops frames for us and the gap backfill fetches them
-// later). Nothing is dropped to make room. A `put` whose signal aborts (shutdown) while it waits
-// throws ENRICHD_SPOOL_FULL, and the runner keeps the work as a dead letter instead.
+// later). Nothing is dropped to make room. A disk that is full (ENOSPC, EDQUOT) is met the same
+// way: `put` waits and writes again, so the work stays held instead of failing for want of a disk.
+// A `put` whose signal aborts (shutdown) while it waits throws ENRICHD_SPOOL_FULL, and the runner
+// keeps the work as a dead letter instead.
 
 import { setTimeout as wait } from "node:timers/promises";
 import { EnrichdError } from "../errors.js";
@@ -34,6 +36,8 @@ export interface SpoolOptions extends Partial<SpoolLimits> {
    * whose peer is back, or an operator), so the work held meanwhile is worth re-driving now.
    */
   readonly onHeldWorkParked?: () => void;
+  /** The folder the entries live in; tests pass one that fails. Default: `dir` on disk. */
+  readonly folder?: EntryFolder;
 }
 
 export interface SpoolUsage extends FolderUsage {
@@ -54,7 +58,7 @@ export interface Spool {
 }
 
 export function createSpool(options: SpoolOptions): Spool {
-  const folder: EntryFolder = openEntryFolder(options.dir);
+  const folder: EntryFolder = options.folder ?? openEntryFolder(options.dir);
   const maxEntries = options.maxEntries ?? Number.POSITIVE_INFINITY;
   const maxBytes = options.maxBytes ?? Number.POSITIVE_INFINITY;
   const roomCheckMs = options.roomCheckMs ?? 1_000;
@@ -65,6 +69,7 @@ export function createSpool(options: SpoolOptions): Spool {
   // Reserved by puts whose file is not written yet: a recount from disk must not give their room away.
   let writing = { entries: 0, bytes: 0 };
   let full = false;
+  let diskFull = false;
   let wake = new AbortController();
   // Counted once at start; every change made here keeps the count, refresh() catches the others.
   const counted = folder.usage().then(
@@ -137,7 +142,28 @@ export function createSpool(options: SpoolOptions): Spool {
       publish(entries + 1, bytes + size);
       writing = { entries: writing.entries + 1, bytes: writing.bytes + size };
       try {
-        await folder.write(entry);
+        // A full disk holds the work like a full spool: written again until there is room.
+        for (;;) {
+          try {
+            await folder.write(entry);
+            break;
+          } catch (error) {
+            if (!isDiskFull(error) || signal?.aborted) throw error;
+            held = true;
+            if (!diskFull) {
+              diskFull = true;
+              options.logger?.error(
+                { dir: options.dir, err: (error as Error).message },
+                "state disk full: the spool cannot write; work is held in the pipeline and written as soon as there is room",
+              );
+            }
+            await wait(roomCheckMs, undefined, signal ? { signal } : {}).catch(() => undefined);
+          }
+        }
+        if (diskFull) {
+          diskFull = false;
+          options.logger?.info({ dir: options.dir }, "state disk has room again: the spool writes");
+        }
       } catch (error) {
         publish(entries - 1, bytes - size);
         throw error;
@@ -163,4 +189,13 @@ export function createSpool(options: SpoolOptions): Spool {
     usage: () => ({ entries, bytes, full }),
     refresh,
   };
+}
+
+/** ENOSPC or EDQUOT, on the error or its cause (the entry folder wraps what the file system threw). */
+function isDiskFull(error: unknown): boolean {
+  for (let e: unknown = error; e instanceof Error; e = e.cause) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === "ENOSPC" || code === "EDQUOT") return true;
+  }
+  return false;
 }

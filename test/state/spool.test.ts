@@ -93,6 +93,36 @@ describe("spool", () => {
     expect(await spool.count()).toBe(1);
   });
 
+  it("holds an entry while the disk is full (ENOSPC) and writes it once there is room, with one line each way", async () => {
+    const dir = join(stateDir(), "spool");
+    const disk = openEntryFolder(dir);
+    let refusals = 3;
+    const full = Object.assign(new Error("ENOSPC: no space left on device, write"), { code: "ENOSPC" });
+    const folder = { ...disk, write: async (entry: Parameters<typeof disk.write>[0]) => (refusals-- > 0 ? Promise.reject(new Error("spool write failed", { cause: full })) : disk.write(entry)) };
+    const logs = captureLogs();
+    let parked = 0;
+    const spool = createSpool({ dir, folder, logger: logs.logger, roomCheckMs: 5, onHeldWorkParked: () => parked++ });
+    const entry = await spool.put(work());
+    expect(refusals).toBe(-1);
+    expect((await openEntryFolder(dir).list()).map((e) => e.id)).toEqual([entry.id]);
+    expect(logs.find("state disk full: the spool cannot write; work is held in the pipeline and written as soon as there is room")).toHaveLength(1);
+    expect(logs.find("state disk has room again: the spool writes")).toHaveLength(1);
+    expect(parked).toBe(1);
+  });
+
+  it("gives the full disk's error back when its signal aborts (shutdown) while it waits", async () => {
+    const dir = join(stateDir(), "spool");
+    const disk = openEntryFolder(dir);
+    const full = Object.assign(new Error("ENOSPC: no space left on device, write"), { code: "ENOSPC" });
+    const folder = { ...disk, write: async () => Promise.reject(new Error("spool write failed", { cause: full })) };
+    const stop = new AbortController();
+    const spool = createSpool({ dir, folder, roomCheckMs: 5 });
+    const put = spool.put(work(), { signal: stop.signal });
+    setTimeout(() => stop.abort(), 30);
+    await expect(put).rejects.toThrow("spool write failed");
+    expect(spool.usage().entries).toBe(0);
+  });
+
   it("refuses at once an entry larger than the whole byte bound", async () => {
     const spool = createSpool({ dir: join(stateDir(), "spool"), maxBytes: 100 });
     expect(errorCode(await spool.put(work()).catch((e: unknown) => e))).toBe("ENRICHD_SPOOL_FULL");
