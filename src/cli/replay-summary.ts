@@ -23,7 +23,7 @@ function sum(metrics: Metrics, name: string, where: Record<string, string> = {})
     .reduce((total, s) => total + s.value, 0);
 }
 
-/** "3 (geolocation 2, onion-lookup 1)" for a label's breakdown. */
+/** "3 (geolocation 2, onion-lookup 1)" for a label's breakdown, by name. */
 function breakdown(metrics: Metrics, name: string, by: string, where: Record<string, string>): string {
   const parts = new Map<string, number>();
   for (const s of series(metrics, name)) {
@@ -32,7 +32,9 @@ function breakdown(metrics: Metrics, name: string, by: string, where: Record<str
     parts.set(key, (parts.get(key) ?? 0) + s.value);
   }
   const total = [...parts.values()].reduce((a, b) => a + b, 0);
-  return parts.size === 0 ? "0" : `${total} (${[...parts].map(([k, v]) => `${k} ${v}`).join(", ")})`;
+  // By name: the order in which series appeared depends on which handler finished first.
+  const named = [...parts].sort(([a], [b]) => a.localeCompare(b));
+  return parts.size === 0 ? "0" : `${total} (${named.map(([k, v]) => `${k} ${v}`).join(", ")})`;
 }
 
 const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? "" : "s"}`;
