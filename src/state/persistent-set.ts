@@ -150,13 +150,15 @@ export function createPersistentSet(options: PersistentSetOptions): PersistentSe
   /** Reads what the peers appended since last time (all of a peer that was compacted). */
   function followPeers(): void {
     for (const peer of peers) {
-      let size: number;
-      let ino: number;
+      let stat: { size: number; ino: number } | undefined;
       try {
-        ({ size, ino } = statSync(peer.file));
+        // Looked at on every miss: a peer never written (no `enrich` ran) must not cost a thrown error.
+        stat = statSync(peer.file, { throwIfNoEntry: false });
       } catch {
-        continue; // not written yet
+        continue; // unreadable: as if not written yet
       }
+      if (stat === undefined) continue; // not written yet
+      const { size, ino } = stat;
       if (ino !== peer.ino || size < peer.offset) {
         // Compacted (or new): read it whole again, and let what expired meanwhile go.
         Object.assign(peer, { ino, offset: 0, tail: "" });
