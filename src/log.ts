@@ -1,7 +1,8 @@
 // The pino root logger. JSON lines on stdout for journald; secrets are removed twice: by key
-// (`redact`) and by value (every configured secret string is scrubbed from the serialised line).
+// (log-redact.ts) and by value (every configured secret string is scrubbed from the serialised line).
 
 import { pino, type Logger, type LevelWithSilent, type DestinationStream } from "pino";
+import { REDACTED, TOP_LEVEL_REDACT_PATHS, redactNested } from "./log-redact.js";
 
 export type { Logger } from "pino";
 
@@ -13,26 +14,6 @@ export interface LoggerOptions {
   readonly destination?: DestinationStream;
   readonly base?: Record<string, unknown>;
 }
-
-const REDACTED = "[redacted]";
-
-/** Keys that hold secrets wherever they appear (two levels deep is where our log objects put them). */
-export const REDACT_PATHS = [
-  "key",
-  "apiKey",
-  "password",
-  "authorization",
-  "headers.authorization",
-  "headers.Authorization",
-  "*.key",
-  "*.apiKey",
-  "*.password",
-  "*.authorization",
-  "*.headers.authorization",
-  "*.headers.Authorization",
-  "*.moduleConfig",
-  "moduleConfig",
-];
 
 /** Longest first, so a secret that contains another is scrubbed whole; too short to scrub safely: left out. */
 function scrubList(secrets: readonly string[] | undefined): readonly string[] {
@@ -48,14 +29,21 @@ export function createLogger(options: LoggerOptions = {}): Logger {
       level: options.level ?? "info",
       base: options.base ?? { name: "misp-enrichd" },
       timestamp: pino.stdTimeFunctions.isoTime,
-      redact: { paths: REDACT_PATHS, censor: REDACTED },
-      formatters: { level: (label) => ({ level: label }) },
+      // Secret keys at the top level (pino), and one level down (log-redact.ts: every line, the base bindings here, a child's below).
+      redact: { paths: [...TOP_LEVEL_REDACT_PATHS], censor: REDACTED },
+      formatters: { level: (label) => ({ level: label }), log: redactNested, bindings: redactNested },
       hooks: {
         streamWrite: (line: string): string => (scrubber.list.length === 0 ? line : scrubSecrets(line, scrubber.list)),
       },
     },
     options.destination ?? pino.destination({ dest: 1, sync: false }),
   );
+  // pino hands a child's bindings to no formatter: censored on the way in. Every child (and its
+  // children) inherits this from the root.
+  const child = logger.child;
+  logger.child = function (this: Logger, bindings, childOptions) {
+    return child.call(this, redactNested(bindings), childOptions);
+  } as Logger["child"];
   scrubbers.set(logger, scrubber);
   return logger;
 }
