@@ -163,9 +163,13 @@ export function createResultCache(options: ResultCacheOptions): ResultCache {
   };
 }
 
+/** The hash of each config object seen (the client hands the same object for a module's usual config). */
+const configHashes = new WeakMap<object, string>();
+
 /** Module, type and value in the clear (they are in every log line anyway); the config as a hash. */
 export function cacheKey(query: Pick<CacheQuery, "module" | "type" | "value" | "config">): string {
-  const config = hash("sha256", stableJson(query.config), "base64url");
+  let config = configHashes.get(query.config);
+  if (config === undefined) configHashes.set(query.config, (config = hash("sha256", stableJson(query.config), "base64url")));
   return `${query.module}\u0000${query.type}\u0000${config}\u0000${query.value}`;
 }
 
@@ -209,7 +213,11 @@ function freeze(value: unknown): number {
   if (typeof value !== "object" || value === null) return 16;
   Object.freeze(value);
   let size = 80;
+  if (Array.isArray(value)) {
+    for (const item of value as unknown[]) size += 32 + freeze(item);
+    return size;
+  }
   const record = value as Record<string, unknown>;
-  for (const key in record) size += 32 + freeze(record[key]);
+  for (const key of Object.keys(record)) size += 32 + freeze(record[key]);
   return size;
 }
