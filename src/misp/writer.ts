@@ -158,8 +158,8 @@ export function createMispWriter(options: MispWriterOptions): MispWriter {
       options.logger.info(
         {
           ...bindings,
-          objects: objects.map((o) => ({ uuid: o.uuid, name: o.name, outcome: o.outcome })),
-          attributes: attributes.map((a) => ({ uuid: a.uuid, type: a.type, outcome: a.outcome })),
+          objects,
+          attributes,
           referencesAdded,
           tagsAttached,
           ...(refused.length > 0 ? { refused } : {}),

@@ -7,7 +7,7 @@
 // folder (the daemon and `enrich`), read and followed as they grow or are compacted (renamed over),
 // never written: nothing either writes can be lost by the other.
 
-import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, renameSync, statSync, writeFileSync, writeSync } from "node:fs";
+import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, renameSync, statSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
 import { EnrichdError } from "../errors.js";
 
@@ -117,7 +117,23 @@ export function createPersistentSet(options: PersistentSetOptions): PersistentSe
     if (fd !== undefined) closeSync(fd);
     fd = undefined;
     const tmp = `${file}.tmp`;
-    writeFileSync(tmp, [...entries].map(([v, e]) => JSON.stringify({ v, e })).join("\n") + (entries.size ? "\n" : ""));
+    // Written in chunks of lines, not as one string of the whole set: a set of 100,000 uuids would be
+    // a 6 MB string each time (three times slower to build, and garbage the size of the file).
+    const out = openSync(tmp, "w", 0o600);
+    try {
+      let chunk = "";
+      let lines = 0;
+      for (const [value, expiry] of entries) {
+        chunk += line(value, expiry);
+        if (++lines % 2_000 === 0) {
+          writeSync(out, chunk);
+          chunk = "";
+        }
+      }
+      if (chunk !== "") writeSync(out, chunk);
+    } finally {
+      closeSync(out);
+    }
     renameSync(tmp, file);
     fd = openSync(file, "a", 0o600);
   }
@@ -130,7 +146,7 @@ export function createPersistentSet(options: PersistentSetOptions): PersistentSe
       // Deleted first so that the Map's order stays the order of expiry: the oldest go first below.
       entries.delete(value);
       entries.set(value, expiry);
-      lines += `{"v":${JSON.stringify(value)},"e":${expiry}}\n`;
+      lines += line(value, expiry);
     }
     trim();
     if (options.batch) {
@@ -215,6 +231,11 @@ export function createPersistentSet(options: PersistentSetOptions): PersistentSe
       return entries.size;
     },
   };
+}
+
+/** One entry as its JSONL line: `{"v": value, "e": expiry ms}`. */
+function line(value: string, expiry: number): string {
+  return `{"v":${JSON.stringify(value)},"e":${expiry}}\n`;
 }
 
 /** Adds the file's unexpired entries to `into`; a missing file adds none, a torn line is skipped. */
