@@ -6,6 +6,7 @@
 // a text answer needs. The callers judge the status and map the errors.
 
 import type { Dispatcher } from "undici";
+import { onAbort } from "./deadline.js";
 
 export interface HttpExchangeOptions {
   readonly origin: string;
@@ -66,7 +67,7 @@ export function httpExchange(dispatcher: Dispatcher, options: HttpExchangeOption
       if (settled) return false;
       settled = true;
       clearTimeout(timer);
-      signal?.removeEventListener("abort", onAbort);
+      unwatch?.();
       return true;
     }
     /** Ends the exchange with `reason`: at once, and the request is dropped as soon as undici hands it over. */
@@ -76,13 +77,10 @@ export function httpExchange(dispatcher: Dispatcher, options: HttpExchangeOption
       controller?.abort(reason as Error); // undici only hands it back to onResponseError, which finds the exchange settled
       reject(reason);
     }
-    function onAbort(this: AbortSignal): void {
-      stop(this.reason);
-    }
     const timer = setTimeout(() => stop(new HttpTimeoutError(options.timeoutMs)), options.timeoutMs);
     // Like AbortSignal.timeout: a pending exchange never keeps the process alive by its timer.
     timer.unref();
-    signal?.addEventListener("abort", onAbort);
+    const unwatch = signal === undefined ? undefined : onAbort(signal, stop);
 
     const handler: Dispatcher.DispatchHandler = {
       onRequestStart(c) {
