@@ -1,9 +1,12 @@
 // A signal that aborts when a time limit passes or when any of its parents aborts, for calls on the
-// hot path (every handler attempt, every HTTP exchange). `AbortSignal.any([parent,
-// AbortSignal.timeout(ms)])` does the same, but on Node 20 each one costs a timer, weak references
-// and a FinalizationRegistry entry, about 45 µs of CPU per call with its garbage under load (measured
-// with undici on this project's machines); this is one controller, one timer and one listener per
-// parent, all released by `clear()`.
+// hot path (every handler attempt, every shared module call), and `onAbort` to watch one. On Node 20:
+// - `AbortSignal.any([parent, AbortSignal.timeout(ms)])` costs a timer, weak references and a
+//   FinalizationRegistry entry, about 45 µs of CPU per call with its garbage under load; a deadline is
+//   one controller, at most one timer and one listener per parent, all released by `clear()`;
+// - an `abort` listener added to a signal and removed again costs the daemon far more in place than
+//   in a loop (about 1 µs): when the HTTP exchanges, the result cache's waiters and the module limiter
+//   stopped adding one, the daemon's CPU per enrichment fell by about 55 µs (bench/README.md). A
+//   deadline's own signal is watched through a Set it keeps instead.
 
 export interface Deadline {
   readonly signal: AbortSignal;
@@ -15,45 +18,72 @@ export interface Deadline {
   abort(reason: unknown): void;
 }
 
-/** The signal aborts with a TimeoutError DOMException after `timeoutMs`, or with a parent's reason. */
-export function createDeadline(timeoutMs: number, ...parents: readonly (AbortSignal | undefined)[]): Deadline {
+type Watcher = (reason: unknown) => void;
+
+/** The watchers of each deadline's signal, told after the signal's own listeners. */
+const watchers = new WeakMap<AbortSignal, Set<Watcher>>();
+
+/**
+ * Calls `watcher` with the reason when `signal` aborts (a deadline's signal without an EventTarget
+ * listener); returns the function that stops watching. Check `signal.aborted` first: an aborted
+ * signal never calls it.
+ */
+export function onAbort(signal: AbortSignal, watcher: Watcher): () => void {
+  const own = watchers.get(signal);
+  if (own !== undefined) {
+    own.add(watcher);
+    return () => void own.delete(watcher);
+  }
+  const listener = (): void => watcher(signal.reason);
+  signal.addEventListener("abort", listener, { once: true });
+  return () => signal.removeEventListener("abort", listener);
+}
+
+/**
+ * The signal aborts with a TimeoutError DOMException after `timeoutMs` (none when undefined), or with
+ * a parent's reason.
+ */
+export function createDeadline(timeoutMs: number | undefined, ...parents: readonly (AbortSignal | undefined)[]): Deadline {
   const controller = new AbortController();
+  const signal = controller.signal;
+  const watching = new Set<Watcher>();
+  watchers.set(signal, watching);
   let timedOut = false;
-  const listening: AbortSignal[] = [];
-  const onParentAbort = function (this: AbortSignal): void {
-    release();
-    controller.abort(this.reason);
-  };
-  const timer = setTimeout(() => {
-    timedOut = true;
-    release();
-    controller.abort(new DOMException(`the operation timed out after ${timeoutMs} ms`, "TimeoutError"));
-  }, timeoutMs);
+  const stops: (() => void)[] = [];
+  const timer =
+    timeoutMs === undefined
+      ? undefined
+      : setTimeout(() => {
+          timedOut = true;
+          abort(new DOMException(`the operation timed out after ${timeoutMs} ms`, "TimeoutError"));
+        }, timeoutMs);
   // Like AbortSignal.timeout: a pending deadline never keeps the process alive.
-  timer.unref();
+  timer?.unref();
   function release(): void {
-    clearTimeout(timer);
-    for (const parent of listening.splice(0)) parent.removeEventListener("abort", onParentAbort);
+    if (timer !== undefined) clearTimeout(timer);
+    for (const stop of stops.splice(0)) stop();
+  }
+  function abort(reason: unknown): void {
+    release();
+    if (signal.aborted) return;
+    controller.abort(reason);
+    for (const watcher of [...watching]) watcher(reason);
+    watching.clear();
   }
   for (const parent of parents) {
     if (parent === undefined) continue;
     if (parent.aborted) {
-      release();
-      controller.abort(parent.reason);
+      abort(parent.reason);
       break;
     }
-    parent.addEventListener("abort", onParentAbort, { once: true });
-    listening.push(parent);
+    stops.push(onAbort(parent, abort));
   }
   return {
-    signal: controller.signal,
+    signal,
     get timedOut() {
       return timedOut;
     },
     clear: release,
-    abort(reason) {
-      release();
-      controller.abort(reason);
-    },
+    abort,
   };
 }

@@ -1,7 +1,8 @@
 // The pino root logger. JSON lines on stdout for journald; secrets are removed twice: by key
-// (`redact`) and by value (every configured secret string is scrubbed from the serialised line).
+// (log-redact.ts) and by value (every configured secret string is scrubbed from the serialised line).
 
 import { pino, type Logger, type LevelWithSilent, type DestinationStream } from "pino";
+import { REDACTED, TOP_LEVEL_REDACT_PATHS, redactNested } from "./log-redact.js";
 
 export type { Logger } from "pino";
 
@@ -14,48 +15,52 @@ export interface LoggerOptions {
   readonly base?: Record<string, unknown>;
 }
 
-const REDACTED = "[redacted]";
+/**
+ * What is scrubbed for these secrets: each one and, when it differs, its JSON-escaped form (a secret
+ * with quotes or backslashes appears escaped in a JSON line), longest first so that a form containing
+ * another is scrubbed whole. Secrets too short to scrub safely are left out. Worked out once per list,
+ * not per line.
+ */
+function scrubForms(secrets: readonly string[] | undefined): readonly string[] {
+  const forms = new Set<string>();
+  for (const secret of secrets ?? []) {
+    if (secret.length < 4) continue;
+    forms.add(secret);
+    forms.add(JSON.stringify(secret).slice(1, -1));
+  }
+  return [...forms].sort((a, b) => b.length - a.length);
+}
 
-/** Keys that hold secrets wherever they appear (two levels deep is where our log objects put them). */
-export const REDACT_PATHS = [
-  "key",
-  "apiKey",
-  "password",
-  "authorization",
-  "headers.authorization",
-  "headers.Authorization",
-  "*.key",
-  "*.apiKey",
-  "*.password",
-  "*.authorization",
-  "*.headers.authorization",
-  "*.headers.Authorization",
-  "*.moduleConfig",
-  "moduleConfig",
-];
-
-/** Longest first, so a secret that contains another is scrubbed whole; too short to scrub safely: left out. */
-function scrubList(secrets: readonly string[] | undefined): readonly string[] {
-  return [...new Set(secrets ?? [])].filter((s) => s.length >= 4).sort((a, b) => b.length - a.length);
+function scrubLine(line: string, forms: readonly string[]): string {
+  let out = line;
+  for (const form of forms) if (out.includes(form)) out = out.split(form).join(REDACTED);
+  return out;
 }
 
 const scrubbers = new WeakMap<Logger, { list: readonly string[] }>();
 
 export function createLogger(options: LoggerOptions = {}): Logger {
-  const scrubber = { list: scrubList(options.secrets) };
+  const scrubber = { list: scrubForms(options.secrets) };
   const logger = pino(
     {
       level: options.level ?? "info",
       base: options.base ?? { name: "misp-enrichd" },
       timestamp: pino.stdTimeFunctions.isoTime,
-      redact: { paths: REDACT_PATHS, censor: REDACTED },
-      formatters: { level: (label) => ({ level: label }) },
+      // Secret keys at the top level (pino), and one level down (log-redact.ts: every line, the base bindings here, a child's below).
+      redact: { paths: [...TOP_LEVEL_REDACT_PATHS], censor: REDACTED },
+      formatters: { level: (label) => ({ level: label }), log: redactNested, bindings: redactNested },
       hooks: {
-        streamWrite: (line: string): string => (scrubber.list.length === 0 ? line : scrubSecrets(line, scrubber.list)),
+        streamWrite: (line: string): string => (scrubber.list.length === 0 ? line : scrubLine(line, scrubber.list)),
       },
     },
     options.destination ?? pino.destination({ dest: 1, sync: false }),
   );
+  // pino hands a child's bindings to no formatter: censored on the way in. Every child (and its
+  // children) inherits this from the root.
+  const child = logger.child;
+  logger.child = function (this: Logger, bindings, childOptions) {
+    return child.call(this, redactNested(bindings), childOptions);
+  } as Logger["child"];
   scrubbers.set(logger, scrubber);
   return logger;
 }
@@ -63,16 +68,10 @@ export function createLogger(options: LoggerOptions = {}): Logger {
 /** Replaces the secret values a root logger scrubs (a reloaded config may bring a new key). */
 export function setLoggerSecrets(logger: Logger, secrets: readonly string[]): void {
   const scrubber = scrubbers.get(logger);
-  if (scrubber) scrubber.list = scrubList(secrets);
+  if (scrubber) scrubber.list = scrubForms(secrets);
 }
 
+/** The text with every secret (and its JSON-escaped form) replaced by [redacted]. */
 export function scrubSecrets(line: string, secrets: readonly string[]): string {
-  let out = line;
-  for (const secret of secrets) {
-    if (out.includes(secret)) out = out.split(secret).join(REDACTED);
-    // JSON-escaped form, for secrets with quotes or backslashes.
-    const escaped = JSON.stringify(secret).slice(1, -1);
-    if (escaped !== secret && out.includes(escaped)) out = out.split(escaped).join(REDACTED);
-  }
-  return out;
+  return scrubLine(line, scrubForms(secrets));
 }

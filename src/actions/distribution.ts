@@ -20,7 +20,7 @@ export async function setDistribution(deps: ActionDeps, run: ActionRun, attribut
   }
   const same = attribute.distribution === wanted && (!("sharingGroupId" in to) || attribute.sharingGroupId === to.sharingGroupId);
   if (same) return { skipped: "sharingGroupId" in to ? `sharing group already ${to.sharingGroupId}` : `distribution already ${wanted}` };
-  await deps.misp.editAttribute(attribute.uuid, "sharingGroupId" in to ? { distribution: 4, sharingGroupId: to.sharingGroupId } : { distribution: wanted }, run.signal);
+  await deps.misp.editAttribute(attribute.uuid, "sharingGroupId" in to ? { distribution: 4, sharingGroupId: to.sharingGroupId } : { distribution: wanted }, run.signal, run.cause);
   deps.reads.forget(attribute);
   const details = { attributeUuid: attribute.uuid, from: attribute.distribution, to: wanted, ...("sharingGroupId" in to ? { sharingGroupId: to.sharingGroupId } : {}) };
   run.log.info(details, "attribute distribution set");

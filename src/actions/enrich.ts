@@ -19,7 +19,7 @@ export async function enrich(deps: ActionDeps, run: ActionRun, target: Attribute
     return { skipped: `module ${setting.module} returned nothing to write` };
   }
   const report = await deps.writer.writeEnrichment(
-    { subscriber: run.by, module: setting.module, eventUuid, source: attribute, result: { ...result, objects }, distribution: deps.distribution },
+    { subscriber: run.cause.by, depth: run.cause.depth, module: setting.module, eventUuid, source: attribute, result: { ...result, objects }, distribution: deps.distribution },
     run.signal,
   );
   deps.reads.forget(attribute);

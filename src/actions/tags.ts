@@ -13,7 +13,7 @@ export async function addTags(deps: ActionDeps, run: ActionRun, target: TagTarge
   if (missing.length === 0) return { skipped: `${target.kind} already has ${names.join(", ")}` };
   const local = options.local ?? deps.tagLocal();
   const client = options.local === true ? deps.mispStrict : deps.misp;
-  await client.attachTags(target.uuid, missing, local, run.signal);
+  await client.attachTags(target.uuid, missing, local, run.signal, run.cause);
   deps.reads.forget(target);
   const details = { target: target.kind, targetUuid: target.uuid, tags: missing, local };
   run.log.info(details, "tags attached");
@@ -24,7 +24,7 @@ export async function removeTags(deps: ActionDeps, run: ActionRun, target: TagTa
   const attached = target.tags === undefined ? names : names.filter((name) => target.tags?.some((t) => lower(t.name) === lower(name)));
   const removed: string[] = [];
   for (const name of attached) {
-    const outcome = await deps.misp.removeTag(target.uuid, name, run.signal);
+    const outcome = await deps.misp.removeTag(target.uuid, name, run.signal, run.cause);
     if (outcome.removed) removed.push(name);
   }
   if (removed.length === 0) return { skipped: `${target.kind} has none of ${names.join(", ")}` };

@@ -6,6 +6,7 @@ import type { Logger } from "../log.js";
 import type { ReadCache } from "../misp/read-cache.js";
 import type { MispClient, MispWriter } from "../misp/types.js";
 import type { ModulesClient } from "../modules/types.js";
+import type { WriteCause } from "../misp/write-cause.js";
 import type { WebhookSender } from "./webhook.js";
 
 /** The daemon's tools the actions use; built once (daemon.ts). */
@@ -26,7 +27,7 @@ export interface ActionDeps {
 
 /** One handler run: who acts (for logs, the writer's comments and the echo guard) and its signal. */
 export interface ActionRun {
-  readonly by: string;
+  readonly cause: WriteCause;
   readonly signal: AbortSignal;
   readonly log: Logger;
 }

@@ -83,32 +83,45 @@ function seriesKey(name: string, labels: Readonly<Record<string, string | number
 }
 
 /**
- * The series record prom-client keeps for `labels` (created by one ordinary `inc`/`set` first). The
- * hot path (every frame counts twice) reuses it for frozen labels objects, as the hand-written
- * metrics did with their keys: a WeakMap and a Map lookup instead of building the series key and
- * validating the label names on every frame. prom-client never replaces a record but on reset(),
- * which the daemon never calls.
+ * The series record prom-client keeps for `labels` (created by one ordinary `inc`/`set`/`observe`
+ * first). The hot path (every frame counts twice, every enrichment observes five durations) reuses
+ * it for frozen labels objects, as the hand-written metrics did with their keys: a WeakMap and a Map
+ * lookup instead of building the series key and validating the label names on every call.
+ * prom-client never replaces a record but on reset(), which the daemon never calls.
  */
-function recordOf(instrument: Instrument, labels: Labels): { value: number } | undefined {
-  return seriesOf(instrument).find((s) => sameLabels(s, labels)) as { value: number } | undefined;
+function recordOf<R>(instrument: Instrument, labels: Labels): R | undefined {
+  return seriesOf(instrument).find((s) => sameLabels(s, labels)) as R | undefined;
+}
+
+/** A histogram series as prom-client 15 keeps it (test/metrics/metrics.test.ts checks the two agree). */
+interface HistogramRecord {
+  sum: number;
+  count: number;
+  readonly bucketValues: Record<number, number>;
+}
+
+/** prom-client's bucket for a value: the first upper bound it does not exceed (-1, no bucket: +Inf only). */
+function bucketOf(upperBounds: readonly number[], value: number): number {
+  for (const bound of upperBounds) if (value <= bound) return bound;
+  return -1;
 }
 
 export function createMetrics(): Metrics {
   const registry = new Registry();
   const entries = new Map<string, Entry>();
-  const records = new WeakMap<Labels, Map<string, { value: number }>>();
+  const records = new WeakMap<Labels, Map<string, unknown>>();
 
   /** The cached series record of a frozen labels object, found after `first` created it. */
-  function cached(name: string, instrument: Instrument, labels: Labels, first: () => void): { value: number } | undefined {
+  function cached<R>(name: string, instrument: Instrument, labels: Labels, first: () => void): R | undefined {
     if (!Object.isFrozen(labels)) {
       first();
       return undefined;
     }
     let byName = records.get(labels);
     const hit = byName?.get(name);
-    if (hit) return hit;
+    if (hit) return hit as R;
     first();
-    const record = recordOf(instrument, labels);
+    const record = recordOf<R>(instrument, labels);
     if (record) {
       if (!byName) records.set(labels, (byName = new Map()));
       byName.set(name, record);
@@ -137,20 +150,26 @@ export function createMetrics(): Metrics {
     inc(name, labels, by = 1) {
       const { instrument } = entry(name, "counter", labels);
       if (!labels) return void (instrument as Counter).inc(by);
-      const record = cached(name, instrument, labels, () => (instrument as Counter).inc(labels, by));
+      const record = cached<{ value: number }>(name, instrument, labels, () => (instrument as Counter).inc(labels, by));
       if (record && by >= 0 && Number.isFinite(by)) record.value += by;
       else if (record) (instrument as Counter).inc(labels, by); // let prom-client refuse it
     },
     set(name, value, labels) {
       const { instrument } = entry(name, "gauge", labels);
       if (!labels) return void (instrument as Gauge).set(value);
-      const record = cached(name, instrument, labels, () => (instrument as Gauge).set(labels, value));
+      const record = cached<{ value: number }>(name, instrument, labels, () => (instrument as Gauge).set(labels, value));
       if (record) record.value = value;
     },
     observe(name, seconds, labels) {
-      const { instrument } = entry(name, "histogram", labels);
-      if (labels) (instrument as Histogram).observe(labels, seconds);
-      else (instrument as Histogram).observe(seconds);
+      const histogram = entry(name, "histogram", labels).instrument as Histogram;
+      if (!labels) return void histogram.observe(seconds);
+      const record = cached<HistogramRecord>(name, histogram, labels, () => histogram.observe(labels, seconds));
+      if (record === undefined) return;
+      if (!Number.isFinite(seconds)) return void histogram.observe(labels, seconds); // let prom-client refuse it
+      record.sum += seconds;
+      record.count += 1;
+      const bound = bucketOf((histogram as unknown as { upperBounds: readonly number[] }).upperBounds, seconds);
+      if (Object.prototype.hasOwnProperty.call(record.bucketValues, bound)) record.bucketValues[bound] = (record.bucketValues[bound] ?? 0) + 1;
     },
     get(name, labels) {
       const found = entries.get(name);

@@ -1,11 +1,10 @@
 // Wraps the MISP client so that every write tells the echo guard what MISP will echo, where, and who
-// caused it (write-cause.ts), before the request leaves (MISP's echo can arrive before its HTTP
+// caused it (the `cause` its caller passes, write-cause.ts), before the request leaves (MISP's echo can arrive before its HTTP
 // answer); takes the expectation back when MISP refuses or changes nothing. Every read teaches the
 // guard the numeric ids that tag messages name targets by.
 
 import type { EchoGuard, TargetKind } from "./echo-guard.js";
 import type { MispClient } from "./types.js";
-import { currentWriteCause } from "./write-cause.js";
 
 export function guardMispClient(client: MispClient, guard: EchoGuard): MispClient {
   /** The target's kind, resolved by a read when the guard has never seen it (its echo names an id). */
@@ -59,8 +58,7 @@ export function guardMispClient(client: MispClient, guard: EchoGuard): MispClien
     addReference(objectUuid, referencedUuid, relationshipType, signal) {
       return client.addReference(objectUuid, referencedUuid, relationshipType, signal);
     },
-    async attachTags(targetUuid, tags, local, signal) {
-      const cause = currentWriteCause();
+    async attachTags(targetUuid, tags, local, signal, cause = null) {
       const target = await targetOf(targetUuid, signal);
       guard.expectTagChange(target, "attach", tags, cause);
       // A global tag touches the attribute, which MISP publishes as an `edit` (pubsub.md §4.1).
@@ -80,8 +78,7 @@ export function guardMispClient(client: MispClient, guard: EchoGuard): MispClien
       if (edit && unchanged.length === tags.length) guard.cancelAttributeEdit(targetUuid);
       return outcome;
     },
-    async removeTag(targetUuid, tag, signal) {
-      const cause = currentWriteCause();
+    async removeTag(targetUuid, tag, signal, cause = null) {
       const target = await targetOf(targetUuid, signal);
       guard.expectTagChange(target, "detach", [tag], cause);
       // Whether the tag was global (an `edit` follows) is known from the answer, which may come after the echo.
@@ -99,9 +96,8 @@ export function guardMispClient(client: MispClient, guard: EchoGuard): MispClien
       if (edit && !(outcome.removed && outcome.global)) guard.cancelAttributeEdit(targetUuid);
       return outcome;
     },
-    async editAttribute(idOrUuid, fields, signal) {
+    async editAttribute(idOrUuid, fields, signal, cause = null) {
       const uuid = typeof idOrUuid === "string" ? idOrUuid : undefined;
-      const cause = currentWriteCause();
       if (uuid) guard.expectAttributeEdit(uuid, cause);
       try {
         return await client.editAttribute(idOrUuid, fields, signal);

@@ -5,8 +5,8 @@
 import { readFileSync } from "node:fs";
 import { rootCertificates } from "node:tls";
 import { Pool, type Dispatcher } from "undici";
-import { createDeadline } from "../deadline.js";
 import { EnrichdError } from "../errors.js";
+import { HttpTimeoutError, httpExchange } from "../http-exchange.js";
 import type { Logger } from "../log.js";
 import type { Metrics } from "../metrics/metrics.js";
 import { createLabelCache } from "../metrics/labels.js";
@@ -134,7 +134,6 @@ export function createMispHttp(options: MispHttpOptions): MispHttp {
     }
     signal?.throwIfAborted();
     const requestId = `${prefix}-${++counter}`;
-    const deadline = createDeadline(timeoutMs, signal);
     const headers: Record<string, string> = {
       authorization: key,
       accept: "application/json",
@@ -148,34 +147,34 @@ export function createMispHttp(options: MispHttpOptions): MispHttp {
     let location: string | undefined;
     let retryAfterMs: number | undefined;
     try {
-      const res = await dispatcher.request({
+      const res = await httpExchange(dispatcher, {
         origin,
         path: `${basePath}${req.path}`,
         method: req.method,
         headers,
-        ...(req.body === undefined ? {} : { body: JSON.stringify(req.body) }),
-        signal: deadline.signal,
+        body: req.body === undefined ? undefined : JSON.stringify(req.body),
+        timeoutMs,
+        signal,
       });
-      status = res.statusCode;
+      status = res.status;
       const loc = res.headers.location;
       location = Array.isArray(loc) ? loc[0] : loc;
       retryAfterMs = parseRetryAfter(res.headers["retry-after"]);
-      text = await res.body.text();
+      text = res.text;
     } catch (error) {
       if (signal?.aborted) {
         count(req.endpoint, "aborted");
         throw signal.reason ?? error;
       }
       count(req.endpoint, "unavailable");
-      const reason = deadline.timedOut ? `did not answer within ${timeoutMs} ms` : `could not be reached (${error instanceof Error ? error.message : String(error)})`;
+      const timedOut = error instanceof HttpTimeoutError;
+      const reason = timedOut ? `did not answer within ${timeoutMs} ms` : `could not be reached (${error instanceof Error ? error.message : String(error)})`;
       throw scrub(
         new EnrichdError("ENRICHD_MISP_UNAVAILABLE", `MISP ${reason}: ${req.method} ${req.path}`, {
           cause: error,
-          details: { method: req.method, path: req.path, timeoutMs, requestId, timedOut: deadline.timedOut },
+          details: { method: req.method, path: req.path, timeoutMs, requestId, timedOut },
         }),
       );
-    } finally {
-      deadline.clear();
     }
     const ms = Math.round(performance.now() - started);
     options.logger.debug({ method: req.method, path: req.path, status, ms, requestId }, "misp call");

@@ -29,9 +29,9 @@ export function createTagLocality(mode: TagLocalityMode, logger: Logger): TagLoc
     wrap(client) {
       return {
         ...client,
-        async attachTags(targetUuid, tags, wantLocal, signal) {
+        async attachTags(targetUuid, tags, wantLocal, signal, cause) {
           try {
-            return await client.attachTags(targetUuid, tags, wantLocal, signal);
+            return await client.attachTags(targetUuid, tags, wantLocal, signal, cause);
           } catch (error) {
             if (!(mode === "auto" && wantLocal && isHostOrgRefusal(error))) throw error;
             if (local) {
@@ -41,7 +41,7 @@ export function createTagLocality(mode: TagLocalityMode, logger: Logger): TagLoc
                 "MISP refused a local tag: the API key's organisation is not MISP.host_org_id; attaching global tags from now on (set misp.tagLocality to silence this)",
               );
             }
-            return client.attachTags(targetUuid, tags, false, signal);
+            return client.attachTags(targetUuid, tags, false, signal, cause);
           }
         },
       };

@@ -3,6 +3,7 @@
 
 import type { Attribute, EventSummary, Tag } from "../decode/types.js";
 import type { ModuleResult } from "../modules/types.js";
+import type { WriteCause } from "./write-cause.js";
 
 export type HttpMethod = "GET" | "HEAD" | "POST" | "PUT";
 
@@ -81,12 +82,15 @@ export interface MispClient {
   addReference(objectUuid: string, referencedUuid: string, relationshipType: string, signal?: AbortSignal): Promise<void>;
   /** `GET /events/index` filtered by `eventid` (id or uuid): the event's metadata and tags, no attributes. */
   viewEvent(idOrUuid: string | number, signal?: AbortSignal): Promise<EventDetails>;
+  // The three writes below change someone else's data, and their echo reaches the other subscribers
+  // and rules: `cause` says who writes (write-cause.ts), for the guarded client's echo guard. The
+  // daemon's bookkeeping (once markers) passes null; absent means the same. The raw client ignores it.
   /** `POST /tags/attachTagToObject`; idempotent on MISP's side (an attached tag is reported `unchanged`). */
-  attachTags(targetUuid: string, tags: readonly string[], local: boolean, signal?: AbortSignal): Promise<TagAttachOutcome>;
+  attachTags(targetUuid: string, tags: readonly string[], local: boolean, signal?: AbortSignal, cause?: WriteCause | null): Promise<TagAttachOutcome>;
   /** `POST /tags/removeTagFromObject`; a tag that is not attached is `removed: false`, not an error. */
-  removeTag(targetUuid: string, tag: string, signal?: AbortSignal): Promise<TagRemoveOutcome>;
+  removeTag(targetUuid: string, tag: string, signal?: AbortSignal, cause?: WriteCause | null): Promise<TagRemoveOutcome>;
   /** `POST /attributes/edit/{id|uuid}` with only the given fields (no timestamp: MISP uses "now"). */
-  editAttribute(idOrUuid: string | number, fields: AttributeEdit, signal?: AbortSignal): Promise<void>;
+  editAttribute(idOrUuid: string | number, fields: AttributeEdit, signal?: AbortSignal, cause?: WriteCause | null): Promise<void>;
   /** `POST /attributes/restSearch` for gap backfill. */
   searchAttributes(filters: AttributeSearch, signal?: AbortSignal): Promise<readonly { attribute: Attribute; event?: EventSummary }[]>;
   close(): Promise<void>;
@@ -131,6 +135,8 @@ export interface AttributeSearch {
 /** What one subscriber asks the writer to persist for one source attribute. */
 export interface EnrichmentWrite {
   readonly subscriber: string;
+  /** How deep in a chain of the daemon's own writes the message that led here was (0: from MISP's users). */
+  readonly depth?: number;
   readonly module: string;
   readonly eventUuid: string;
   readonly source: Pick<Attribute, "uuid" | "type" | "value">;

@@ -38,19 +38,22 @@ function namespaceOf(namespace: string): Buffer {
   return bytes;
 }
 
-function formatUuid(bytes: Buffer): string {
-  const hex = bytes.toString("hex");
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
-}
+/** The variant nibble (10xx) in place of a hex digit of the digest. */
+const VARIANT = "89ab89ab89ab89ab";
+
+/** Namespace bytes, then the name's UTF-8: hashed from here, so that no Buffer is made per uuid. */
+const scratch = Buffer.allocUnsafe(4096);
 
 /** RFC 4122 §4.3: SHA-1 over namespace bytes then UTF-8 name; version 5, variant 10xx. Lowercase. */
 export function uuidv5(namespace: string, name: string): string {
-  // One-shot: a Hash object per uuid costs more than the hashing (six uuids per enrichment).
-  const digest = hash("sha1", Buffer.concat([namespaceOf(namespace), Buffer.from(name, "utf8")]), "buffer");
-  const bytes = digest.subarray(0, 16);
-  bytes[6] = ((bytes[6] as number) & 0x0f) | 0x50;
-  bytes[8] = ((bytes[8] as number) & 0x3f) | 0x80;
-  return formatUuid(bytes);
+  // A hex digest costs a fifth of a Buffer digest: Node makes no ArrayBuffer for it (six uuids per enrichment).
+  const length = 16 + Buffer.byteLength(name, "utf8");
+  const input = length <= scratch.length ? scratch : Buffer.allocUnsafe(length);
+  namespaceOf(namespace).copy(input, 0);
+  input.write(name, 16, "utf8");
+  const hex = hash("sha1", input.subarray(0, length), "hex");
+  // Version 5 in the 13th digit, the variant in the high bits of the 17th.
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-${VARIANT[parseInt(hex[16] as string, 16)] as string}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
 
 /**

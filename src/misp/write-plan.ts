@@ -108,6 +108,7 @@ export function planObjects(write: EnrichmentWrite, options: PlanOptions): Plann
 
 /** Standalone attributes (legacy results), with uuids under a parent derived from (source, module). */
 export function planAttributes(write: EnrichmentWrite, options: PlanOptions): AttributeToWrite[] {
+  if (write.result.attributes.length === 0) return [];
   const parent = deriveStandaloneParentUuid(write.source.uuid, write.module);
   return distinct(write.result.attributes.map((a) => toAttribute(parent, { ...a, objectRelation: undefined }, write, options)));
 }

@@ -9,6 +9,7 @@ import type { Metrics } from "../metrics/metrics.js";
 import { isDataRefusal, isSimilarAttribute, refusalReason } from "./misp-errors.js";
 import { withOnionFallback } from "./onion-fallback.js";
 import type { CreateOutcome, EnrichmentWrite, MispClient, MispWriter, WriteReport } from "./types.js";
+import type { WriteCause } from "./write-cause.js";
 import { planAttributes, planObjects, type PlannedObject, type PlanOptions } from "./write-plan.js";
 
 export interface ReferenceLedger {
@@ -71,7 +72,7 @@ export function createMispWriter(options: MispWriterOptions): MispWriter {
   }
 
   /** attributes/add for each legacy attribute; local tags go on afterwards (see below). */
-  async function writeAttributes(client: MispClient, write: EnrichmentWrite, plan: PlanOptions, refused: Refused[], log: () => Logger, signal?: AbortSignal): Promise<{ uuid: string; type: string; outcome: CreateOutcome }[]> {
+  async function writeAttributes(client: MispClient, write: EnrichmentWrite, plan: PlanOptions, refused: Refused[], log: () => Logger, cause: WriteCause, signal?: AbortSignal): Promise<{ uuid: string; type: string; outcome: CreateOutcome }[]> {
     const written: { uuid: string; type: string; outcome: CreateOutcome }[] = [];
     for (const planned of planAttributes(write, plan)) {
       // attributes/add makes inline tags global whatever `local` says (rest.md §1, observed b5):
@@ -87,7 +88,7 @@ export function createMispWriter(options: MispWriterOptions): MispWriter {
         refused.push({ what: `${attribute.type} ${attribute.value} (attribute ${attribute.uuid})`, reason });
         continue;
       }
-      if (later.length > 0) await client.attachTags(attribute.uuid, later, true, signal);
+      if (later.length > 0) await client.attachTags(attribute.uuid, later, true, signal, cause);
     }
     return written;
   }
@@ -138,6 +139,7 @@ export function createMispWriter(options: MispWriterOptions): MispWriter {
         },
       });
       const plan: PlanOptions = { commentPrefix, tagLocal: tagLocal() };
+      const cause: WriteCause = { by: write.subscriber, depth: write.depth ?? 0 };
 
       const planned = planObjects(write, plan);
       // Two handlers writing one enrichment (a rule and a subscriber) take turns: the second finds the
@@ -147,8 +149,8 @@ export function createMispWriter(options: MispWriterOptions): MispWriter {
         return { written: objectsWritten, referencesAdded: await writeReferences(client, write, planned, objectsWritten, logOf, signal) };
       });
       const tagsAttached = [...new Set(write.result.sourceTags)];
-      if (tagsAttached.length > 0) await client.attachTags(write.source.uuid, tagsAttached, plan.tagLocal, signal);
-      const added = await writeAttributes(client, write, plan, refused, logOf, signal);
+      if (tagsAttached.length > 0) await client.attachTags(write.source.uuid, tagsAttached, plan.tagLocal, signal, cause);
+      const added = await writeAttributes(client, write, plan, refused, logOf, cause, signal);
 
       const objects = [...written].map(([uuid, { name, outcome }]) => ({ uuid, name, outcome }));
       const attributes = added.map(({ uuid, type, outcome }) => ({ uuid, type: writtenAsText.has(uuid) ? "text" : type, outcome }));
@@ -156,8 +158,8 @@ export function createMispWriter(options: MispWriterOptions): MispWriter {
       options.logger.info(
         {
           ...bindings,
-          objects: objects.map((o) => ({ uuid: o.uuid, name: o.name, outcome: o.outcome })),
-          attributes: attributes.map((a) => ({ uuid: a.uuid, type: a.type, outcome: a.outcome })),
+          objects,
+          attributes,
           referencesAdded,
           tagsAttached,
           ...(refused.length > 0 ? { refused } : {}),

@@ -2,13 +2,21 @@
 // The server labels JSON as text/html, reports module failures with HTTP 200, and uses HTTP 500
 // only for bodies it could not parse: so the body is parsed whatever the Content-Type says.
 
-import { z } from "zod";
 import { EnrichdError } from "../errors.js";
+import { isRecord } from "../json.js";
 import { isNothingFound } from "./nothing-found.js";
 import type { HttpAnswer } from "./transport.js";
 
-/** `{"error": …}`: how a module says it failed, whatever else the body holds (modules.md §1). */
-const ERROR_ANSWER = z.object({ error: z.unknown().transform((e) => (typeof e === "string" ? e : JSON.stringify(e))) });
+/**
+ * `{"error": …}`: how a module says it failed, whatever else the body holds (modules.md §1); its
+ * message as text, or undefined when the body is no such answer. (Read by hand: a schema's refusal of
+ * every successful answer would cost more than the check.)
+ */
+function errorMessageOf(body: unknown): string | undefined {
+  if (!isRecord(body) || !Object.prototype.hasOwnProperty.call(body, "error")) return undefined;
+  const error = body.error;
+  return typeof error === "string" ? error : JSON.stringify(error);
+}
 
 /** What the server says when its own wait (`timeout` in the body) ran out. */
 const SERVER_TIMEOUT = "Timeout.";
@@ -42,9 +50,8 @@ export function interpretQueryAnswer(answer: HttpAnswer, ctx: AnswerContext): un
     // A legacy handler returns False when none of its input keys is in the request.
     throw new EnrichdError("ENRICHD_MODULE_ERROR", `module ${ctx.module} found none of its input`, { details });
   }
-  const failed = ERROR_ANSWER.safeParse(body);
-  if (failed.success) {
-    const message = failed.data.error;
+  const message = errorMessageOf(body);
+  if (message !== undefined) {
     if (message === SERVER_TIMEOUT) {
       throw new EnrichdError("ENRICHD_MODULE_TIMEOUT", `module ${ctx.module} ran out of the server's time`, { details });
     }

@@ -13,6 +13,7 @@
 
 import { hash } from "node:crypto";
 import { LRUCache } from "lru-cache";
+import { createDeadline, onAbort, type Deadline } from "../deadline.js";
 import { EnrichdError, errorCode, isEnrichdError } from "../errors.js";
 import type { Labels, Metrics } from "../metrics/metrics.js";
 import type { ModuleResult, ResultObject } from "./types.js";
@@ -57,7 +58,8 @@ type Answer = { readonly result: ModuleResult; readonly size: number } | { reado
 
 interface InFlight {
   readonly answer: Promise<Answer>;
-  readonly controller: AbortController;
+  /** No time limit of its own (each caller has one): aborted once nobody waits. */
+  readonly call: Deadline;
   waiters: number;
 }
 
@@ -91,8 +93,8 @@ export function createResultCache(options: ResultCacheOptions): ResultCache {
   };
 
   function start(key: string, ttlMs: number, fetch: (signal: AbortSignal) => Promise<ModuleResult>, asker: string): InFlight {
-    const controller = new AbortController();
-    const answer = fetch(controller.signal).then(
+    const call = createDeadline(undefined);
+    const answer = fetch(call.signal).then(
       (result): Answer => {
         const detached = detach(result, asker);
         return { result: detached, size: freeze(detached) };
@@ -102,7 +104,7 @@ export function createResultCache(options: ResultCacheOptions): ResultCache {
         throw error;
       },
     );
-    const entry: InFlight = { answer, controller, waiters: 0 };
+    const entry: InFlight = { answer, call, waiters: 0 };
     inFlight.set(key, entry);
     answer.then(
       (settled) => {
@@ -121,18 +123,27 @@ export function createResultCache(options: ResultCacheOptions): ResultCache {
     entry.waiters++;
     if (signal === undefined) return entry.answer;
     return new Promise<Answer>((resolve, reject) => {
-      const leave = (): void => {
+      const leave = (reason: unknown): void => {
         entry.waiters--;
         if (entry.waiters === 0) {
           // Nobody wants it any more: a later caller starts a fresh call instead of joining a dying one.
           if (inFlight.get(key) === entry) inFlight.delete(key);
-          entry.controller.abort(signal.reason);
+          entry.call.abort(reason);
         }
-        reject(signal.reason);
+        reject(reason);
       };
-      if (signal.aborted) return leave();
-      signal.addEventListener("abort", leave, { once: true });
-      entry.answer.then(resolve, reject).finally(() => signal.removeEventListener("abort", leave));
+      if (signal.aborted) return leave(signal.reason);
+      const unwatch = onAbort(signal, leave);
+      entry.answer.then(
+        (answer) => {
+          unwatch();
+          resolve(answer);
+        },
+        (error: unknown) => {
+          unwatch();
+          reject(error);
+        },
+      );
     });
   }
 
@@ -163,9 +174,13 @@ export function createResultCache(options: ResultCacheOptions): ResultCache {
   };
 }
 
+/** The hash of each config object seen (the client hands the same object for a module's usual config). */
+const configHashes = new WeakMap<object, string>();
+
 /** Module, type and value in the clear (they are in every log line anyway); the config as a hash. */
 export function cacheKey(query: Pick<CacheQuery, "module" | "type" | "value" | "config">): string {
-  const config = hash("sha256", stableJson(query.config), "base64url");
+  let config = configHashes.get(query.config);
+  if (config === undefined) configHashes.set(query.config, (config = hash("sha256", stableJson(query.config), "base64url")));
   return `${query.module}\u0000${query.type}\u0000${config}\u0000${query.value}`;
 }
 
@@ -209,7 +224,11 @@ function freeze(value: unknown): number {
   if (typeof value !== "object" || value === null) return 16;
   Object.freeze(value);
   let size = 80;
+  if (Array.isArray(value)) {
+    for (const item of value as unknown[]) size += 32 + freeze(item);
+    return size;
+  }
   const record = value as Record<string, unknown>;
-  for (const key in record) size += 32 + freeze(record[key]);
+  for (const key of Object.keys(record)) size += 32 + freeze(record[key]);
   return size;
 }

@@ -66,6 +66,15 @@ export function createModulesClient(options: ModulesClientOptions): ModulesClien
   const limiter = createLimiter(concurrency);
   const timeoutSeconds = serverTimeoutSeconds(timeoutMs);
   const send = options.breaker ? guardExchange(exchange, options.breaker) : exchange;
+  // A module's config without a query's own layer, built once per descriptor: the same (frozen) object
+  // each time also lets the cache hash it once.
+  const usualConfigs = new WeakMap<ModuleDescriptor, Readonly<Record<string, unknown>>>();
+  const configFor = (descriptor: ModuleDescriptor, module: string, extra: Readonly<Record<string, unknown>> | undefined): Readonly<Record<string, unknown>> => {
+    if (extra !== undefined) return buildModuleConfig(descriptor.configKeys, moduleConfig[module], extra);
+    let usual = usualConfigs.get(descriptor);
+    if (usual === undefined) usualConfigs.set(descriptor, (usual = Object.freeze(buildModuleConfig(descriptor.configKeys, moduleConfig[module]))));
+    return usual;
+  };
 
   let cache: { readonly at: number; readonly modules: readonly ModuleDescriptor[]; readonly server?: string } | undefined;
   let discovery: Promise<readonly ModuleDescriptor[]> | undefined;
@@ -123,7 +132,7 @@ export function createModulesClient(options: ModulesClientOptions): ModulesClien
           details: { ...details, inputTypes: descriptor.inputTypes },
         });
       }
-      const config = buildModuleConfig(descriptor.configKeys, moduleConfig[module], queryOptions.config);
+      const config = configFor(descriptor, module, queryOptions.config);
       const body = buildQueryBody({
         module,
         format: descriptor.format,

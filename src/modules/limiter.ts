@@ -2,6 +2,8 @@
 // threads and a timed-out call keeps its thread (modules.md §8), so the client must never have
 // more calls open than a limit below that pool; the rest wait here in arrival order.
 
+import { onAbort } from "../deadline.js";
+
 export interface Limiter {
   /** Runs `task` once a slot is free. An abort while waiting removes the task and rejects with the signal's reason. */
   run<T>(task: () => Promise<T>, signal?: AbortSignal): Promise<T>;
@@ -56,22 +58,24 @@ export function createLimiter(concurrency: number): Limiter {
       if (signal?.aborted === true) return Promise.reject(signal.reason);
       if (active < concurrency && waiting.size === 0) return execute(task);
       return new Promise<T>((resolve, reject) => {
-        const onAbort = (): void => {
-          waiting.delete(waiter);
-          reject(signal?.reason);
-        };
         const waiter: Waiter = {
           start() {
-            signal?.removeEventListener("abort", onAbort);
+            unwatch?.();
             execute(task).then(resolve, reject);
           },
           fail(reason) {
-            signal?.removeEventListener("abort", onAbort);
+            unwatch?.();
             reject(reason);
           },
         };
         waiting.add(waiter);
-        signal?.addEventListener("abort", onAbort, { once: true });
+        const unwatch =
+          signal === undefined
+            ? undefined
+            : onAbort(signal, (reason) => {
+                waiting.delete(waiter);
+                reject(reason);
+              });
       });
     },
     clear(reason) {

@@ -1,9 +1,10 @@
-// One HTTP exchange with the misp-modules server: a timeout on every call, the body always read or
-// destroyed, and transport failures turned into catalogue errors. The status is judged by the caller.
+// One HTTP exchange with the misp-modules server (http-exchange.ts: a timeout on every call, the body
+// read whole or the connection dropped), transport failures turned into catalogue errors. The status
+// is judged by the caller.
 
 import type { Dispatcher } from "undici";
-import { createDeadline } from "../deadline.js";
 import { EnrichdError, errorMessage } from "../errors.js";
+import { HttpAnswerTooLargeError, HttpTimeoutError, httpExchange } from "../http-exchange.js";
 import { parseRetryAfter } from "../retry-delay.js";
 
 /** /modules is about 150 kB on a full install; anything near this cap is not a module server. */
@@ -35,34 +36,36 @@ export interface ExchangeOptions {
 
 /**
  * Sends one request and reads the whole answer. Throws ENRICHD_MODULE_TIMEOUT when `timeoutMs`
- * passes or `signal` aborts, ENRICHD_MODULE_UNAVAILABLE when the connection fails.
+ * passes or `signal` aborts, ENRICHD_MODULE_UNAVAILABLE when the connection fails,
+ * ENRICHD_MODULE_RESPONSE_INVALID when the answer passes MAX_ANSWER_BYTES.
  */
 export async function exchange(options: ExchangeOptions): Promise<HttpAnswer> {
-  const deadline = createDeadline(options.timeoutMs, options.signal);
-  const { signal } = deadline;
   const what = `${options.method} ${options.path}`;
   try {
-    const response = await options.dispatcher.request({
+    const answer = await httpExchange(options.dispatcher, {
       origin: options.origin,
       path: options.path,
       method: options.method,
       headers: options.body === undefined ? JSON_ACCEPT : JSON_BODY,
       body: options.body,
-      signal,
+      timeoutMs: options.timeoutMs,
+      signal: options.signal,
+      maxBytes: MAX_ANSWER_BYTES,
     });
-    const text = await readCapped(response.body, response.headers["content-length"], what, options.details);
-    const retryAfterMs = parseRetryAfter(response.headers["retry-after"]);
-    const server = response.headers.server;
+    const retryAfterMs = parseRetryAfter(answer.headers["retry-after"]);
+    const server = answer.headers.server;
     return {
-      status: response.statusCode,
-      text,
+      status: answer.status,
+      text: answer.text,
       ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
       ...(typeof server === "string" ? { server } : {}),
     };
   } catch (error) {
-    if (error instanceof EnrichdError) throw error;
     if (options.signal?.aborted === true) throw abortedError(what, options.details, options.signal.reason);
-    if (deadline.timedOut) {
+    if (error instanceof HttpAnswerTooLargeError) {
+      throw new EnrichdError("ENRICHD_MODULE_RESPONSE_INVALID", `${what} answered more than ${MAX_ANSWER_BYTES} bytes`, { details: options.details });
+    }
+    if (error instanceof HttpTimeoutError) {
       throw new EnrichdError("ENRICHD_MODULE_TIMEOUT", `${what} got no answer within ${options.timeoutMs} ms`, {
         cause: error,
         details: { ...options.details, timeoutMs: options.timeoutMs },
@@ -72,8 +75,6 @@ export async function exchange(options: ExchangeOptions): Promise<HttpAnswer> {
       cause: error,
       details: { ...options.details, errorCode: (error as { code?: unknown }).code },
     });
-  } finally {
-    deadline.clear();
   }
 }
 
@@ -83,25 +84,4 @@ export function abortedError(what: string, details: Record<string, unknown>, rea
     cause: reason,
     details: { ...details, aborted: true },
   });
-}
-
-async function readCapped(body: Dispatcher.ResponseData["body"], contentLength: string | string[] | undefined, what: string, details: Record<string, unknown>): Promise<string> {
-  // A declared length within the cap (Tornado always declares it) is read in one go; the chunk by
-  // chunk count below is for answers that do not say how long they are.
-  const declared = typeof contentLength === "string" && /^\d+$/.test(contentLength) ? Number(contentLength) : undefined;
-  if (declared !== undefined && declared <= MAX_ANSWER_BYTES) return body.text();
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as Uint8Array);
-    size += buffer.length;
-    if (size > MAX_ANSWER_BYTES) {
-      body.destroy();
-      throw new EnrichdError("ENRICHD_MODULE_RESPONSE_INVALID", `${what} answered more than ${MAX_ANSWER_BYTES} bytes`, {
-        details,
-      });
-    }
-    chunks.push(buffer);
-  }
-  return Buffer.concat(chunks).toString("utf8");
 }

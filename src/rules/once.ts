@@ -11,7 +11,6 @@ import type { ActionDeps } from "../actions/types.js";
 import { errorMessage } from "../errors.js";
 import type { Logger } from "../log.js";
 import type { Tag } from "../decode/types.js";
-import { withWriteCause } from "../misp/write-cause.js";
 import type { PersistentSet } from "../state/persistent-set.js";
 
 export interface OnceTarget {
@@ -41,7 +40,8 @@ export function createOnceMarks(options: { readonly ledger: PersistentSet; reado
       options.ledger.add(`${rule}|${target.uuid.toLowerCase()}`);
       const marker = markerFor(rule);
       try {
-        await withWriteCause(null, () => options.deps.misp.attachTags(target.uuid, [marker], options.deps.tagLocal(), signal));
+        // The daemon's bookkeeping: its echo triggers nothing (cause null).
+        await options.deps.misp.attachTags(target.uuid, [marker], options.deps.tagLocal(), signal, null);
         options.deps.reads.forget(target);
       } catch (error) {
         log.warn({ marker, target: target.kind, targetUuid: target.uuid, err: errorMessage(error) }, "once marker not attached in MISP: only the state folder remembers that the rule acted");

@@ -11,6 +11,7 @@ import type { MessageKind, MispMessage } from "../decode/types.js";
 import { EnrichdError } from "../errors.js";
 import type { Logger } from "../log.js";
 import type { MispClient } from "../misp/types.js";
+import type { WriteCause } from "../misp/write-cause.js";
 import type { ModulesClient } from "../modules/types.js";
 import type { ActionTools, HandlerContext } from "./types.js";
 
@@ -19,7 +20,8 @@ export interface ContextDeps extends ActionDeps {
 }
 
 export interface ContextRun {
-  readonly subscriber: string;
+  /** The subscriber or rule running, and how deep in a chain of the daemon's own writes its message is. */
+  readonly cause: WriteCause;
   readonly message: MispMessage;
   readonly signal: AbortSignal;
   readonly log: Logger;
@@ -52,6 +54,16 @@ function postHook(url: string, body: unknown, headers: Readonly<Record<string, s
   return hook;
 }
 
+/** The client whose writes of someone else's data name `cause` (subscriber code passes no cause of its own). */
+export function withCause(client: MispClient, cause: WriteCause): MispClient {
+  return {
+    ...client,
+    attachTags: (targetUuid, tags, local, signal) => client.attachTags(targetUuid, tags, local, signal, cause),
+    removeTag: (targetUuid, tag, signal) => client.removeTag(targetUuid, tag, signal, cause),
+    editAttribute: (idOrUuid, fields, signal) => client.editAttribute(idOrUuid, fields, signal, cause),
+  };
+}
+
 export function createActionTools(deps: ActionDeps, run: ActionRun): ActionTools {
   return {
     setDistribution: (attribute, to) => setDistribution(deps, run, attribute, to),
@@ -66,17 +78,18 @@ export function createActionTools(deps: ActionDeps, run: ActionRun): ActionTools
 }
 
 export function createContext<K extends MessageKind>(deps: ContextDeps, run: ContextRun): HandlerContext<K> {
-  const { message, signal } = run;
+  const { message, signal, cause } = run;
   // The logger is read on use: the runner makes its child logger only when something logs.
   const actions = createActionTools(deps, {
-    by: run.subscriber,
+    cause,
     signal,
     get log() {
       return run.log;
     },
   });
+  let client: MispClient | undefined;
   const base = {
-    subscriber: run.subscriber,
+    subscriber: cause.by,
     message,
     // Read from the run on use: the runner makes its child logger only when something logs.
     get log() {
@@ -89,11 +102,15 @@ export function createContext<K extends MessageKind>(deps: ContextDeps, run: Con
         deps.modules.query(module, attribute, { ...options, signal, ...(message.kind === "attribute" && message.event ? { eventId: message.event.id } : {}) }),
     },
     misp: {
-      client: deps.misp,
+      // Made on first use (few handlers use it): its writes name this run as their cause.
+      get client() {
+        return (client ??= withCause(deps.misp, cause));
+      },
       writeEnrichment: (source: Parameters<ModulesClient["query"]>[1], eventUuid: string, result: Parameters<ContextDeps["writer"]["writeEnrichment"]>[0]["result"], options: { distribution?: number } = {}) =>
         deps.writer.writeEnrichment(
           {
-            subscriber: run.subscriber,
+            subscriber: cause.by,
+            depth: cause.depth,
             module: result.module,
             eventUuid,
             source: { uuid: source.uuid, type: source.type, value: source.value },
@@ -103,10 +120,10 @@ export function createContext<K extends MessageKind>(deps: ContextDeps, run: Con
           signal,
         ),
       attachTags: async (targetUuid: string, tags: readonly string[], options: { local?: boolean } = {}): Promise<void> => {
-        await deps.misp.attachTags(targetUuid, tags, options.local ?? deps.tagLocal(), signal);
+        await deps.misp.attachTags(targetUuid, tags, options.local ?? deps.tagLocal(), signal, cause);
       },
       editAttribute: async (idOrUuid: string | number, fields: Parameters<MispClient["editAttribute"]>[1]): Promise<void> => {
-        await deps.misp.editAttribute(idOrUuid, fields, signal);
+        await deps.misp.editAttribute(idOrUuid, fields, signal, cause);
         deps.reads.forget(typeof idOrUuid === "number" ? { id: idOrUuid } : { uuid: idOrUuid });
       },
       viewAttribute: (idOrUuid: string | number) => deps.reads.attribute(idOrUuid, signal),

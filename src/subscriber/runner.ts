@@ -14,7 +14,7 @@ import { retryAfterOf, retryDelayMs } from "../retry-delay.js";
 import type { DeadLetterBox } from "../state/dead-letter.js";
 import type { PersistentSet } from "../state/persistent-set.js";
 import type { Spool } from "../state/spool.js";
-import { withWriteCause } from "../misp/write-cause.js";
+import type { WriteCause } from "../misp/write-cause.js";
 import { createContext, type ContextDeps, type ContextRun } from "./context.js";
 import { createFailedWorkKeeper } from "./failed-work.js";
 import type { RegisteredHandler } from "./types.js";
@@ -127,6 +127,8 @@ export function createHandlerRunner(options: HandlerRunnerOptions): HandlerRunne
         if (outcome === "done") metrics.observe("misp_enrichd_bus_to_written_seconds", Math.max(0, Date.now() - frame.receivedAt) / 1000, bySubscriber);
         return count(outcome);
       };
+      // Every write of this handler is blamed on it in the echo guard: its echo reaches the others.
+      const cause: WriteCause = { by: sub, depth };
       let lastError: unknown;
       let attempt = 0;
       while (attempt < options.retryAttempts && !options.shutdown.aborted) {
@@ -136,7 +138,7 @@ export function createHandlerRunner(options: HandlerRunnerOptions): HandlerRunne
         if (options.shutdown.aborted) deadline.abort(options.shutdown.reason);
         running.add(deadline);
         const run: ContextRun = {
-          subscriber: sub,
+          cause,
           message,
           signal: deadline.signal,
           get log() {
@@ -145,8 +147,7 @@ export function createHandlerRunner(options: HandlerRunnerOptions): HandlerRunne
         };
         try {
           try {
-            // Every write of this handler is blamed on it in the echo guard: its echo reaches the others.
-            await withWriteCause({ by: sub, depth }, () => handler.handler(createContext(options.deps, run)));
+            await handler.handler(createContext(options.deps, run));
           } finally {
             deadline.clear();
             running.delete(deadline);

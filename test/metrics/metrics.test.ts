@@ -1,5 +1,9 @@
 import { describe, expect, it } from "vitest";
+import fc from "fast-check";
+import { Histogram, Registry } from "prom-client";
+import { METRIC_CATALOGUE } from "../../src/metrics/catalogue.js";
 import { createMetrics } from "../../src/metrics/metrics.js";
+import { fuzzParameters } from "../fuzz/arbitraries.js";
 
 describe("metrics", () => {
   it("counts by label set whether the labels object is fresh or reused, and renders Prometheus text", async () => {
@@ -38,6 +42,27 @@ describe("metrics", () => {
     expect(text).toContain('misp_enrichd_module_query_duration_seconds_bucket{le="0.25",module="mmdb_lookup"} 1\n');
     expect(text).toContain('misp_enrichd_module_query_duration_seconds_bucket{le="5",module="mmdb_lookup"} 2\n');
     expect(text).toContain('misp_enrichd_module_query_duration_seconds_count{module="mmdb_lookup"} 2\n');
+  });
+
+  it("observes a histogram through a reused labels object exactly as prom-client does (buckets, sum, count)", async () => {
+    const name = "misp_enrichd_module_query_duration_seconds";
+    const buckets = [...(METRIC_CATALOGUE[name].buckets ?? [])];
+    const values = fc.array(fc.oneof(fc.double({ min: 0, max: 100, noNaN: true }), fc.constantFrom(0, ...buckets, buckets.at(-1)! * 2)), { minLength: 1, maxLength: 40 });
+    await fc.assert(
+      fc.asyncProperty(values, async (observed) => {
+        const m = createMetrics();
+        const labels = Object.freeze({ module: "mmdb_lookup" });
+        const registry = new Registry();
+        const reference = new Histogram({ name, help: "reference", labelNames: ["module"], buckets, registers: [registry] });
+        for (const seconds of observed) {
+          m.observe(name, seconds, labels);
+          reference.observe({ module: "mmdb_lookup" }, seconds);
+        }
+        const series = (text: string): string[] => text.split("\n").filter((line) => line.startsWith(`${name}_`));
+        expect(series(await m.renderPrometheus())).toEqual(series(await registry.metrics()));
+      }),
+      fuzzParameters,
+    );
   });
 
   it("shows every catalogued metric from the start, and a metric the catalogue lacks once it is used", async () => {

@@ -4,7 +4,6 @@ import { EnrichdError } from "../../src/errors.js";
 import { createEchoGuard, type EchoGuard } from "../../src/misp/echo-guard.js";
 import { guardMispClient } from "../../src/misp/guarded-client.js";
 import { createTagLocality } from "../../src/misp/tag-locality.js";
-import { withWriteCause } from "../../src/misp/write-cause.js";
 import type { MispClient } from "../../src/misp/types.js";
 import { createPersistentSet } from "../../src/state/persistent-set.js";
 import { captureLogs } from "../support/log-capture.js";
@@ -79,16 +78,17 @@ describe("the guarded MISP client tells the echo guard what a tag attach will ec
     const misp = fakeMisp({ hostOrg: false });
     // Composed as the daemon composes it (daemon.ts): tag locality around the guarded client.
     const locality = createTagLocality("auto", captureLogs().logger);
-    await locality.wrap(guardMispClient(misp.client, g)).attachTags(SOURCE, ["tlp:green"], true);
+    await locality.wrap(guardMispClient(misp.client, g)).attachTags(SOURCE, ["tlp:green"], true, undefined, { by: "tagger", depth: 0 });
     expect(misp.attaches).toEqual([true, false]);
     expect(locality.local()).toBe(false);
-    expect(g.check(sourceEdited())?.reason).toMatch(/edit caused by a misp-enrichd tag/);
+    // The global retry keeps the caller's cause.
+    expect(g.check(sourceEdited())).toMatchObject({ reason: expect.stringMatching(/edit caused by a misp-enrichd tag/), cause: { by: "tagger", depth: 0 } });
   });
 
   it("blames the handler that wrote, and expects nothing for tags MISP says were attached already", async () => {
     const g = guard();
     const client = { ...fakeMisp({ hostOrg: true }).client, attachTags: async (_t: string, tags: readonly string[]) => ({ unchanged: tags.slice(1) }) } as MispClient;
-    await withWriteCause({ by: "credit-card-alert", depth: 1 }, () => guardMispClient(client, g).attachTags(SOURCE, ["tlp:green", "tlp:amber"], false));
+    await guardMispClient(client, g).attachTags(SOURCE, ["tlp:green", "tlp:amber"], false, undefined, { by: "credit-card-alert", depth: 1 });
     expect(g.check(tagAttached("tlp:green"))?.cause).toEqual({ by: "credit-card-alert", depth: 1 });
     expect(g.check(tagAttached("tlp:amber"))).toBeNull(); // no echo comes for it: an analyst's later attach is theirs
     expect(g.check(sourceEdited())?.cause).toEqual({ by: "credit-card-alert", depth: 1 });

@@ -1,3 +1,5 @@
+import { createHash } from "node:crypto";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { ResultObject } from "../../src/modules/types.js";
 import {
@@ -31,6 +33,20 @@ describe("uuidv5", () => {
   it("matches the RFC 4122 / Python uuid.uuid5 vectors", () => {
     expect(uuidv5(NAMESPACE_DNS, "www.example.com")).toBe("2ed6657d-e927-568b-95e1-2665a8aea6a2");
     expect(uuidv5(NAMESPACE_URL, "http://python.org/")).toBe("4c565f0d-3f5a-5890-b41b-20cf47701c5e");
+  });
+
+  it("agrees with RFC 4122 §4.3 done byte by byte, for any name (multi-byte, and longer than its scratch buffer)", () => {
+    const reference = (namespace: string, name: string): string => {
+      const bytes = createHash("sha1").update(Buffer.from(namespace.replace(/-/g, ""), "hex")).update(name, "utf8").digest().subarray(0, 16);
+      bytes[6] = (bytes[6]! & 0x0f) | 0x50;
+      bytes[8] = (bytes[8]! & 0x3f) | 0x80;
+      const hex = bytes.toString("hex");
+      return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+    };
+    const names = fc.oneof(fc.string(), fc.string({ unit: "grapheme" }), fc.string({ minLength: 4_070, maxLength: 4_200 }), fc.string({ unit: "binary", minLength: 1_400, maxLength: 1_500 }));
+    fc.assert(fc.property(fc.constantFrom(ENRICHD_NAMESPACE, NAMESPACE_DNS, NAMESPACE_URL), names, (namespace, name) => {
+        expect(uuidv5(namespace, name)).toBe(reference(namespace, name));
+      }), { numRuns: 300 });
   });
 
   it("derives the project namespace from its documented name", () => {

@@ -222,6 +222,15 @@ describe("MISP writer", () => {
     expect(misp.state.attributes.find((a) => a.objectRelation === "country")?.distribution).toBe(0);
   });
 
+  it("names the write's subscriber and chain depth as the cause of the tags it attaches, on the source and on legacy attributes", async () => {
+    const { client: raw, logs, metrics, write } = await setup();
+    const causes: unknown[] = [];
+    const recording = { ...raw, attachTags: (...args: Parameters<typeof raw.attachTags>) => (causes.push(args[4]), raw.attachTags(...args)) };
+    const writer = createMispWriter({ client: recording, logger: logs.logger, metrics, tagLocal: true });
+    await writer.writeEnrichment(write(result([], { module: "dns", format: "legacy", sourceTags: ["a:b"], attributes: [{ type: "domain", value: "c2.example", tags: ["c:d"] }] }), { subscriber: "dns", depth: 1 }));
+    expect(causes).toEqual([{ by: "dns", depth: 1 }, { by: "dns", depth: 1 }]);
+  });
+
   it("asks a tagLocal function on every write", async () => {
     let local = true;
     const { misp, source, writer, write } = await setup({ writer: { tagLocal: () => local } });
