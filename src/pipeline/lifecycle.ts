@@ -12,6 +12,8 @@ export interface LifecycleOptions {
   readonly sink: FrameSink;
   readonly kinds: ReadonlySet<MessageKind>;
   readonly queue: KeyedQueue;
+  /** Aborted when stopping begins: the bus stops reading and the spool re-drive stops feeding the queue. */
+  readonly intake: AbortController;
   /** Aborted once the drain time is up: running handlers stop and spool their work. */
   readonly shutdown: AbortController;
   readonly redriveSpool: () => Promise<number>;
@@ -32,8 +34,7 @@ export interface Lifecycle {
 }
 
 export function createLifecycle(options: LifecycleOptions): Lifecycle {
-  const { queue, log } = options;
-  const intake = new AbortController();
+  const { queue, intake, log } = options;
   let currentBus: Bus | undefined;
   let startedAt = 0;
   let stopping: Promise<void> | undefined;

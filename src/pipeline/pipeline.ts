@@ -21,7 +21,7 @@ import type { PersistentSet } from "../state/persistent-set.js";
 import { watchRetryRequests } from "../state/retry-requests.js";
 import { createSpool, type Spool } from "../state/spool.js";
 import type { ContextDeps } from "../subscriber/context.js";
-import { createHandlerRunner } from "../subscriber/runner.js";
+import { createHandlerRunner, type RunOptions, type RunOutcome } from "../subscriber/runner.js";
 import type { Handler, RegisteredHandler } from "../subscriber/types.js";
 import { orderingKey } from "../route/ordering-key.js";
 import { createFrameSink } from "./frame-sink.js";
@@ -95,6 +95,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
   // Work a full spool held is parked once there is room again: re-driven at once, not a period later.
   const spool = createSpool({ dir: join(options.stateDir, "spool"), ...options.bounds?.spool, logger: log, metrics, onHeldWorkParked: () => redriveSoon() });
   const deadLetters = createDeadLetterBox({ dir: join(options.stateDir, "dead-letters"), ...options.bounds?.deadLetters, logger: log, metrics });
+  const intake = new AbortController();
   const shutdown = new AbortController();
   // Every retrying handler sleeps on the shutdown signal (running ones are aborted by one listener): allow as many.
   setMaxListeners(settings.concurrency * 3 + 16, shutdown.signal);
@@ -111,24 +112,47 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     shutdown: shutdown.signal,
     ...(options.handled ? { handled: options.handled } : {}),
   });
+  // The spool re-drive runs beside the queue (a full spool holds queue tasks until the re-drive makes
+  // room, so it must not wait for a slot), yet in order with it: an entry whose key the queue is busy
+  // with waits for the next pass, and live work on a key the re-drive runs waits for it. One of the two
+  // then finds the other's handled mark instead of both enriching the attribute.
+  const redriving = new Map<string, Promise<unknown>>();
+  const keyOf = (handler: RegisteredHandler, message: MispMessage): string => `${handler.subscriber}|${orderingKey(message, handler.order)}`;
+  async function runRedriven(handler: RegisteredHandler, message: MispMessage, frame: BusFrame, runOptions: RunOptions): Promise<RunOutcome> {
+    const key = keyOf(handler, message);
+    if (queue.busy(key)) return "retry-later";
+    const run = runner.run(handler, message, frame, runOptions);
+    redriving.set(key, run);
+    try {
+      return await run;
+    } finally {
+      redriving.delete(key);
+    }
+  }
+  /** A queue task's run: after the re-drive's run of the same key, if there is one. */
+  function runQueued(handler: RegisteredHandler, message: MispMessage, frame: BusFrame, runOptions?: RunOptions): Promise<RunOutcome> {
+    const redriven = redriving.size === 0 ? undefined : redriving.get(keyOf(handler, message));
+    return redriven ? redriven.then(() => runner.run(handler, message, frame, runOptions)) : runner.run(handler, message, frame, runOptions);
+  }
   const accept = createFrameSink({
     routing,
     echoGuard: options.echoGuard,
     queue,
-    run: (handler, message, frame, depth) => runner.run(handler, message, frame, { depth }),
+    run: (handler, message, frame, depth) => runQueued(handler, message, frame, { depth }),
     maxChainDepth: settings.maxChainDepth,
     metrics,
     log,
     ...(options.observe ? { observe: options.observe } : {}),
   });
   const breakers = options.breakers ?? [];
-  const redriveSpool = createSpoolRedrive({ spool, routing, runner, log, signal: shutdown.signal, breakers });
+  const redriveSpool = createSpoolRedrive({ spool, routing, run: runRedriven, log, signal: intake.signal, breakers });
   const redriveSoon = (): void => void redriveSpool().catch((error: unknown) => log.error({ err: errorMessage(error) }, "spool re-drive failed"));
   const wantedKinds = routing.router.kinds;
   const lifecycle = createLifecycle({
     sink: accept,
     kinds: wantedKinds,
     queue,
+    intake,
     shutdown,
     redriveSpool,
     // Parked work goes as soon as a breaker lets calls through, and an operator's retry at once.
@@ -151,7 +175,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     bus: lifecycle.current,
     redriveSpool,
     async submit(handler, message, frame) {
-      const { done } = await queue.push(`${handler.subscriber}|${orderingKey(message)}`, () => runner.run(handler, message, frame));
+      const { done } = await queue.push(keyOf(handler, message), () => runQueued(handler, message, frame));
       return done;
     },
     idle: () => queue.idle(),

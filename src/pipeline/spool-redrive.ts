@@ -1,25 +1,26 @@
 // The spool re-drive: each spooled entry's frame decoded again and handed to the handler it failed
-// in, that handler only. An entry leaves the spool once its handler succeeded or failed for good;
+// in, that handler only, in order with the pipeline's live work on the same key (pipeline.ts). An entry leaves the spool once its handler succeeded or failed for good;
 // one that fails again, or whose route no longer exists, stays for the next re-drive. One pass runs
 // at a time (a call during a pass runs one more pass after it); entries an operator asked for
 // (`misp-enrichd spool retry`) go first; and a pass stops while a peer's circuit breaker refuses
 // calls, so parked work waits for the breaker instead of failing again at once.
 
 import type { CircuitBreaker } from "../circuit-breaker.js";
-import type { BusFrame, MessageKind } from "../decode/types.js";
+import type { BusFrame, MessageKind, MispMessage } from "../decode/types.js";
 import type { Logger } from "../log.js";
 import type { Routing } from "../route/routing.js";
 import { takeRetryRequests } from "../state/retry-requests.js";
 import type { Spool, SpoolEntry } from "../state/spool.js";
-import type { HandlerRunner } from "../subscriber/runner.js";
-import type { Handler } from "../subscriber/types.js";
+import type { RunOptions, RunOutcome } from "../subscriber/runner.js";
+import type { Handler, RegisteredHandler } from "../subscriber/types.js";
 
 export interface SpoolRedriveOptions {
   readonly spool: Spool;
   readonly routing: Routing<Handler<MessageKind>>;
-  readonly runner: HandlerRunner;
+  /** Runs one handler on one message in order with the pipeline's work on its key ("retry-later" while that is busy). */
+  readonly run: (handler: RegisteredHandler, message: MispMessage, frame: BusFrame, options: RunOptions) => Promise<RunOutcome>;
   readonly log: Logger;
-  /** Stops between entries (shutdown). */
+  /** Stops between entries (the pipeline stopping: what is left stays in the spool). */
   readonly signal: AbortSignal;
   /** The peers' breakers: a pass waits while any refuses calls. */
   readonly breakers?: readonly CircuitBreaker[];
@@ -27,7 +28,7 @@ export interface SpoolRedriveOptions {
 
 /** Returns a function that re-drives the spool once and resolves to how many entries it cleared. */
 export function createSpoolRedrive(options: SpoolRedriveOptions): () => Promise<number> {
-  const { spool, routing, runner, log, signal } = options;
+  const { spool, routing, run, log, signal } = options;
   const breakers = options.breakers ?? [];
   let running: Promise<number> | undefined;
   let again = false;
@@ -55,7 +56,7 @@ export function createSpoolRedrive(options: SpoolRedriveOptions): () => Promise<
       log.warn({ spoolId: entry.id, subscriber: entry.subscriber }, "spooled work no longer matches a subscriber; kept in the spool");
       return false;
     }
-    const result = await runner.run(handler, outcome.message, frame, { respool: false, ignoreHandled: entry.retriedFromDead !== undefined, depth: entry.depth ?? 0 });
+    const result = await run(handler, outcome.message, frame, { respool: false, ignoreHandled: entry.retriedFromDead !== undefined, depth: entry.depth ?? 0 });
     if (result === "retry-later") return false;
     await spool.remove(entry.id);
     return true;

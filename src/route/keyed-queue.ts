@@ -26,6 +26,8 @@ export interface KeyedQueue {
   push<T>(key: string, task: KeyedTask<T>): Promise<{ readonly done: Promise<T> }>;
   /** Accepted tasks not yet finished. */
   size(): number;
+  /** Whether a task of `key` is accepted and not finished. */
+  busy(key: string): boolean;
   /** Resolves when every accepted and waiting task has finished. */
   idle(): Promise<void>;
   /** Stops intake (waiting and later pushes reject) and resolves once accepted tasks finish. Idempotent. */
@@ -157,6 +159,7 @@ export function createKeyedQueue(options: KeyedQueueOptions): KeyedQueue {
   return {
     push,
     size: () => pending,
+    busy: (key) => queued.has(key),
     idle,
     close() {
       closing ??= (() => {

@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { openEntryFolder } from "../../src/state/entry-folder.js";
 import { startHarness, TEST_KEY, type Harness } from "../support/harness.js";
 
@@ -100,6 +100,51 @@ describe("bad input never stops the daemon", () => {
     expect(passes).toEqual([1, 1]);
     expect(h.misp.calls.filter((c) => c.path.startsWith("/objects/add/")).map((c) => c.status)).toEqual([502, 502, 502, 200]);
     expect(h.misp.state.references).toHaveLength(1);
+  });
+
+  // A spooled attribute can come again meanwhile (a backfill, a Kafka redelivery, a reload's re-drive):
+  // the re-drive and the queue take turns on its key, so one run enriches it and the other finds it handled.
+  async function spoolOne(harness: Harness): Promise<{ topic: string; payload: unknown }> {
+    const event = harness.misp.seedEvent();
+    const source = harness.misp.seedAttribute(event.uuid, { type: "ip-dst", value: "8.8.8.8" });
+    harness.misp.failNext(3, 502, "/objects/add/");
+    await harness.publish(source.message.topic, source.message.payload);
+    await harness.settle();
+    expect(await harness.daemon.pipeline.spool.count()).toBe(1);
+    harness.misp.faults.slowWrites(300);
+    return source.message;
+  }
+  const objectAdds = (harness: Harness): number => harness.misp.calls.filter((c) => c.path.startsWith("/objects/add/")).length;
+  const runs = (harness: Harness, outcome: string): number => harness.counter("misp_enrichd_handler_runs_total", { subscriber: "geolocation", outcome });
+
+  it("lets a message about an attribute the re-drive is running wait for it, then finds it handled", async () => {
+    h = await startHarness();
+    const harness = h;
+    const message = await spoolOne(harness);
+    const pass = harness.daemon.pipeline.redriveSpool();
+    await vi.waitFor(() => expect(objectAdds(harness)).toBe(4), { timeout: 5_000, interval: 5 });
+    await harness.publish(message.topic, message.payload);
+    expect(await pass).toBe(1);
+    await harness.settle();
+    expect(runs(harness, "done")).toBe(1);
+    expect(runs(harness, "duplicate")).toBe(1);
+    expect(objectAdds(harness)).toBe(4);
+    expect(harness.misp.state.objects).toHaveLength(1);
+  });
+
+  it("leaves a spooled entry for the next pass while the queue runs its attribute", async () => {
+    h = await startHarness();
+    const harness = h;
+    const message = await spoolOne(harness);
+    await harness.publish(message.topic, message.payload);
+    await vi.waitFor(() => expect(objectAdds(harness)).toBe(4), { timeout: 5_000, interval: 5 });
+    expect(await harness.daemon.pipeline.redriveSpool()).toBe(0);
+    await harness.settle();
+    expect(await harness.daemon.pipeline.redriveSpool()).toBe(1);
+    expect(await harness.daemon.pipeline.spool.count()).toBe(0);
+    expect(runs(harness, "done")).toBe(1);
+    expect(runs(harness, "duplicate")).toBe(1);
+    expect(objectAdds(harness)).toBe(4);
   });
 
   it("never writes the MISP key to a log line, even at debug level and on auth failures", async () => {

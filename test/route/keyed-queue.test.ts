@@ -110,6 +110,23 @@ describe("createKeyedQueue", () => {
     await expect(after.done).resolves.toBe("still running");
   });
 
+  it("says a key is busy from its first accepted task until its last one finished", async () => {
+    const queue = createKeyedQueue({ concurrency: 1, maxPending: 10 });
+    const first = gate();
+    const second = gate();
+    const a1 = await queue.push("a", () => first.promise);
+    const b = await queue.push("b", () => second.promise);
+    expect([queue.busy("a"), queue.busy("b"), queue.busy("c")]).toEqual([true, true, false]);
+    first.open();
+    await a1.done;
+    await flush();
+    expect([queue.busy("a"), queue.busy("b")]).toEqual([false, true]);
+    second.open();
+    await b.done;
+    await flush();
+    expect(queue.busy("b")).toBe(false);
+  });
+
   it("resolves idle only when every accepted task has finished", async () => {
     const queue = createKeyedQueue({ concurrency: 2, maxPending: 10 });
     await queue.idle();
