@@ -9,6 +9,7 @@ import { startBenchApp } from "./daemon-stack.js";
 import { feed } from "./feed.js";
 import { startMemorySampler, type MemoryPeaks } from "./memory.js";
 import { startPeers } from "./peers-client.js";
+import { startPhaseProfile } from "./profile.js";
 import type { PeersStats } from "./peers-protocol.js";
 import { untilSubscribed } from "./zmq-scenario.js";
 
@@ -92,6 +93,7 @@ export async function runFeed(params: FeedParams): Promise<FeedResult> {
       };
       await peers.reset();
       const echoesBefore = { published: (await peers.stats("main")).echoes, received: before.echoFrames };
+      const profile = await startPhaseProfile(params.label);
       const sampler = startMemorySampler(250, { rssOnly: true });
       const started = performance.now();
       let accepted = 0;
@@ -118,6 +120,7 @@ export async function runFeed(params: FeedParams): Promise<FeedResult> {
       const echoesRead = (): number => echoFrames() - accepted;
       const stats = echoes ? await settleEchoes(peers, echoesRead, echoesBefore, 10_000) : await peers.stats("main");
       const memory = sampler.stop();
+      await profile.stop();
       const wallMs = finishedAt - started;
       const objects = m.get("misp_enrichd_objects_written_total", { outcome: "created" }) - before.objects;
       const config = daemon.config;
