@@ -20,7 +20,7 @@ describe("createLabelCache", () => {
 describe("createLabelCache, its lookup", () => {
   it("tells apart values that a joined key could confuse, and label sets that are prefixes of others", () => {
     const labels = createLabelCache();
-    const sets = [{}, { a: "" }, { a: "x" }, { a: "x", b: "" }, { a: "x", b: "y" }, { a: "x\u0000b", b: "y" }, { a: "xy" }, { b: "x" }, { a: "x", b: "y", c: "z" }];
+    const sets: Readonly<Record<string, string>>[] = [{}, { a: "" }, { a: "x" }, { a: "x", b: "" }, { a: "x", b: "y" }, { a: "x\u0000b", b: "y" }, { a: "xy" }, { b: "x" }, { a: "x", b: "y", c: "z" }];
     const first = sets.map((set) => labels(set));
     expect(new Set(first).size).toBe(sets.length);
     sets.forEach((set, i) => {
