@@ -61,7 +61,10 @@ export async function runFeed(params: FeedParams): Promise<FeedResult> {
   const peers = await startPeers({ misp: "light", mispDelayMs: params.mispDelayMs, modulesDelayMs: 0, modulesLatencyMs: params.modulesLatencyMs, zmq: echoes });
   try {
     // Warm-up: JIT, and a connection to each peer for every request that will be in flight at once.
-    const warmCount = Math.max(100, 2 * Number(params.overrides?.["pipeline.concurrency"] ?? 16));
+    // Eight messages per handler slot: with two, V8 was still compiling the hot path (TurboFan, on its
+    // background threads) through the measured phase, about 0.1 ms per enrichment at concurrency 128
+    // that a daemon running for hours pays once (bench/README.md, "Findings").
+    const warmCount = Math.max(100, 8 * Number(params.overrides?.["pipeline.concurrency"] ?? 16));
     const warm = (await peers.synthesize({ set: "warm", events: 1, attributesPerEvent: warmCount, firstOctet: 44, seed: 5 })).frames.map((f) => Buffer.from(f));
     const request = { set: "main", events: params.events, attributesPerEvent: params.attributesPerEvent, firstOctet: 83, seed: 6 };
     const frames = (await peers.synthesize(params.distinctValues === undefined ? request : { ...request, distinctValues: params.distinctValues })).frames.map((f) => Buffer.from(f));
