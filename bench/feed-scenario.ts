@@ -9,6 +9,7 @@ import { startBenchApp } from "./daemon-stack.js";
 import { feed } from "./feed.js";
 import { startMemorySampler, type MemoryPeaks } from "./memory.js";
 import { startPeers } from "./peers-client.js";
+import { startPhaseProfile } from "./profile.js";
 import type { PeersStats } from "./peers-protocol.js";
 import { untilSubscribed } from "./zmq-scenario.js";
 
@@ -60,7 +61,10 @@ export async function runFeed(params: FeedParams): Promise<FeedResult> {
   const peers = await startPeers({ misp: "light", mispDelayMs: params.mispDelayMs, modulesDelayMs: 0, modulesLatencyMs: params.modulesLatencyMs, zmq: echoes });
   try {
     // Warm-up: JIT, and a connection to each peer for every request that will be in flight at once.
-    const warmCount = Math.max(100, 2 * Number(params.overrides?.["pipeline.concurrency"] ?? 16));
+    // Eight messages per handler slot: with two, V8 was still compiling the hot path (TurboFan, on its
+    // background threads) through the measured phase, about 0.1 ms per enrichment at concurrency 128
+    // that a daemon running for hours pays once (bench/README.md, "Findings").
+    const warmCount = Math.max(100, 8 * Number(params.overrides?.["pipeline.concurrency"] ?? 16));
     const warm = (await peers.synthesize({ set: "warm", events: 1, attributesPerEvent: warmCount, firstOctet: 44, seed: 5 })).frames.map((f) => Buffer.from(f));
     const request = { set: "main", events: params.events, attributesPerEvent: params.attributesPerEvent, firstOctet: 83, seed: 6 };
     const frames = (await peers.synthesize(params.distinctValues === undefined ? request : { ...request, distinctValues: params.distinctValues })).frames.map((f) => Buffer.from(f));
@@ -92,6 +96,7 @@ export async function runFeed(params: FeedParams): Promise<FeedResult> {
       };
       await peers.reset();
       const echoesBefore = { published: (await peers.stats("main")).echoes, received: before.echoFrames };
+      const profile = await startPhaseProfile(params.label);
       const sampler = startMemorySampler(250, { rssOnly: true });
       const started = performance.now();
       let accepted = 0;
@@ -118,6 +123,7 @@ export async function runFeed(params: FeedParams): Promise<FeedResult> {
       const echoesRead = (): number => echoFrames() - accepted;
       const stats = echoes ? await settleEchoes(peers, echoesRead, echoesBefore, 10_000) : await peers.stats("main");
       const memory = sampler.stop();
+      await profile.stop();
       const wallMs = finishedAt - started;
       const objects = m.get("misp_enrichd_objects_written_total", { outcome: "created" }) - before.objects;
       const config = daemon.config;

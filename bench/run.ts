@@ -44,6 +44,12 @@ const FEED: readonly { key: string; params: FeedParams }[] = [
 const BACKLOG: BacklogParams = { messages: 1_000_000, mispDelayMs: 100, modulesLatencyMs: 50, drainMs: 20_000, sampleMs: 500 };
 const STARTUP: StartupParams = { runs: 3, modulesLatencyMs: 50, mispDelayMs: 20, dripMs: 5 };
 
+// BENCH_ONLY=5 runs section 5 alone; BENCH_ONLY=c128,serial runs those legs of section 5 alone (keys
+// above). Sections and legs not named are skipped, and the checks and targets read what ran.
+const only = process.env.BENCH_ONLY?.split(",").map((s) => s.trim()).filter(Boolean);
+const runs = (section: number, leg?: string): boolean => only === undefined || only.includes(String(section)) || (leg !== undefined && only.includes(leg));
+const skipped = async (): Promise<undefined> => undefined;
+
 const started = performance.now();
 const env = environment();
 console.log(printEnvironment(env));
@@ -64,15 +70,13 @@ async function section<T>(name: string, run: () => Promise<T>, print: (result: T
   }
 }
 
-const decoder = await section<DecoderBenchResult>("section 1", () => runDecoderBench({ rounds: 5, roundMs: 120 }), printDecoder);
-const pipeline = await section<PipelineResult>(
-  "section 2",
-  () => runScenario({ name: "pipeline", params: PIPELINE }, 45_000),
-  printPipeline,
-);
+const decoder = runs(1) ? await section<DecoderBenchResult>("section 1", () => runDecoderBench({ rounds: 5, roundMs: 120 }), printDecoder) : await skipped();
+const pipeline = runs(2)
+  ? await section<PipelineResult>("section 2", () => runScenario({ name: "pipeline", params: PIPELINE }, 45_000), printPipeline)
+  : await skipped();
 const backpressure: BackpressureResult[] = [];
 const backpressureStarted = performance.now();
-for (const params of BACKPRESSURE) {
+for (const params of runs(3) ? BACKPRESSURE : []) {
   try {
     backpressure.push(await runScenario<BackpressureResult>({ name: "backpressure", params }, 25_000));
   } catch (error) {
@@ -80,15 +84,11 @@ for (const params of BACKPRESSURE) {
   }
 }
 if (backpressure.length > 0) console.log(`${printBackpressure(backpressure)}\n${took(backpressureStarted)}`);
-const zmq = await section<ZmqResult>(
-  "section 4",
-  () => runScenario({ name: "zmq", params: ZMQ }, 30_000),
-  printZmq,
-);
+const zmq = runs(4) ? await section<ZmqResult>("section 4", () => runScenario({ name: "zmq", params: ZMQ }, 30_000), printZmq) : await skipped();
 
 const feedRuns: FeedRun[] = [];
 const feedStarted = performance.now();
-for (const { key, params } of FEED) {
+for (const { key, params } of FEED.filter((leg) => runs(5, leg.key))) {
   try {
     feedRuns.push({ key, result: await runScenario<FeedResult>({ name: "feed", params }, 240_000) });
   } catch (error) {
@@ -96,8 +96,8 @@ for (const { key, params } of FEED) {
   }
 }
 if (feedRuns.length > 0) console.log(`${printFeed(feedRuns)}\n${took(feedStarted)}`);
-const backlog = await section<BacklogResult>("section 6", () => runScenario({ name: "backlog", params: BACKLOG }, 120_000), printBacklog);
-await section<StartupResult>("section 7", () => runScenario({ name: "startup", params: STARTUP }, 120_000), printStartup);
+const backlog = runs(6) ? await section<BacklogResult>("section 6", () => runScenario({ name: "backlog", params: BACKLOG }, 120_000), printBacklog) : await skipped();
+if (runs(7)) await section<StartupResult>("section 7", () => runScenario({ name: "startup", params: STARTUP }, 120_000), printStartup);
 
 const results: Results = { ...(decoder ? { decoder } : {}), ...(pipeline ? { pipeline } : {}), backpressure, ...(zmq ? { zmq } : {}), feed: feedRuns, ...(backlog ? { backlog } : {}), errors };
 const verdicts = checks(results);

@@ -5,7 +5,8 @@
 // once the appends since the last rewrite outnumber them, so it stays within about twice the set.
 // Each file has one writer process; `peers` are the files of other processes sharing the state
 // folder (the daemon and `enrich`), read and followed as they grow or are compacted (renamed over),
-// never written: nothing either writes can be lost by the other. A write that fails while running
+// never written: nothing either writes can be lost by the other (what a peer appended is seen from the
+// next turn of the event loop on). A write that fails while running
 // (a full disk) never fails the caller: the value is kept in memory, `onWriteState` is told, and the
 // lines not written are forgotten at the next start — a ledger only saves work, the deterministic
 // uuids keep a repeat harmless.
@@ -174,12 +175,14 @@ export function createPersistentSet(options: PersistentSetOptions): PersistentSe
   function addAll(values: readonly string[]): void {
     if (values.length === 0) return;
     const expiry = now() + ttlMs;
+    const end = lineEnd(expiry);
     let lines = "";
     for (const value of values) {
       // Deleted first so that the Map's order stays the order of expiry: the oldest go first below.
-      entries.delete(value);
+      // (Looked up before: a Map's delete of a key it lacks, the usual case, costs three times a has.)
+      if (entries.has(value)) entries.delete(value);
       entries.set(value, expiry);
-      lines += line(value, expiry);
+      lines += lineStart(value) + end;
     }
     trim();
     if (options.batch) {
@@ -236,10 +239,21 @@ export function createPersistentSet(options: PersistentSetOptions): PersistentSe
     }
   }
 
+  // The peers are looked at (a stat each) at most once per turn of the event loop: the misses of one
+  // turn (every new attribute misses twice) share the look, and what a peer appends meanwhile is
+  // seen from the next turn on.
+  let peersLookedAt = false;
+  const lookAgain = (): void => {
+    peersLookedAt = false;
+  };
+
   function peerHas(value: string): boolean {
     if (peers.length === 0) return false;
     const live = (): boolean => (peerEntries.get(value) ?? 0) > now();
     if (live()) return true;
+    if (peersLookedAt) return false;
+    peersLookedAt = true;
+    setImmediate(lookAgain).unref();
     followPeers();
     return live();
   }
@@ -277,7 +291,20 @@ function writeAll(fd: number, buffer: Buffer): void {
 
 /** One entry as its JSONL line: `{"v": value, "e": expiry ms}`. */
 function line(value: string, expiry: number): string {
-  return `{"v":${JSON.stringify(value)},"e":${expiry}}\n`;
+  return lineStart(value) + lineEnd(expiry);
+}
+
+/** Characters JSON.stringify would escape in a string (a lone surrogate included). */
+const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
+
+/** `{"v":<value as JSON>`; a uuid or key with nothing to escape is quoted as it is (what JSON.stringify gives). */
+function lineStart(value: string): string {
+  return NEEDS_ESCAPE.test(value) ? `{"v":${JSON.stringify(value)}` : `{"v":"${value}"`;
+}
+
+/** `,"e":<expiry>}` and the newline: the same for every value of one addAll. */
+function lineEnd(expiry: number): string {
+  return `,"e":${expiry}}\n`;
 }
 
 /** Adds the file's unexpired entries to `into`; a missing file adds none, a torn line is skipped. */

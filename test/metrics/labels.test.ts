@@ -16,3 +16,17 @@ describe("createLabelCache", () => {
     expect(metrics.get("m_total", { outcome: "ok", endpoint: "objects/add" })).toBe(2);
   });
 });
+
+describe("createLabelCache, its lookup", () => {
+  it("tells apart values that a joined key could confuse, and label sets that are prefixes of others", () => {
+    const labels = createLabelCache();
+    const sets: Readonly<Record<string, string>>[] = [{}, { a: "" }, { a: "x" }, { a: "x", b: "" }, { a: "x", b: "y" }, { a: "x\u0000b", b: "y" }, { a: "xy" }, { b: "x" }, { a: "x", b: "y", c: "z" }];
+    const first = sets.map((set) => labels(set));
+    expect(new Set(first).size).toBe(sets.length);
+    sets.forEach((set, i) => {
+      const again = labels({ ...set });
+      expect(again).toBe(first[i]);
+      expect(again).toEqual(set);
+    });
+  });
+});

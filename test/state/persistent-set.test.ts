@@ -131,3 +131,38 @@ describe("persistent set, batched", () => {
     expect(["a", "b", "c", "d"].every((v) => reloaded.has(v))).toBe(true);
   });
 });
+
+describe("persistent set, its lines", () => {
+  it("writes each value as JSON.stringify would, whatever characters it holds, and reads every one back", () => {
+    const file = join(mkdtempSync(join(tmpdir(), "enrichd-set-")), "s.jsonl");
+    onTestFinished(() => rmSync(join(file, ".."), { recursive: true, force: true }));
+    const t = 1_700_000_000_000;
+    const values = ["geolocation|5e0a2d3c-2f1e-4e5a-9a0b-1c2d3e4f5a6b", 'a "quoted" one', "back\\slash", "tab\tnew\nline\u0000nul\u001f", "lone \ud800 high", "lone \udc00 low", "pair 😀", "é ü ß", "\u2028\u2029", ""];
+    const set = createPersistentSet({ file, ttlSeconds: 60, now: () => t });
+    set.addAll(values);
+    set.close();
+    const expected = values.map((v) => `{"v":${JSON.stringify(v)},"e":${t + 60_000}}\n`).join("");
+    expect(readFileSync(file, "utf8")).toBe(expected);
+    const reloaded = createPersistentSet({ file, ttlSeconds: 60, now: () => t, readOnly: true });
+    expect(values.filter((v) => !reloaded.has(v))).toEqual([]);
+  });
+});
+
+describe("persistent set with a peer", () => {
+  it("sees what the peer appended from the next turn of the event loop on, through every miss", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "enrichd-set-"));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+    const peer = join(dir, "peer.jsonl");
+    const set = createPersistentSet({ file: join(dir, "own.jsonl"), ttlSeconds: 60, peers: [peer] });
+    onTestFinished(() => set.close());
+    const expiry = Date.now() + 60_000;
+    appendFileSync(peer, `{"v":"first","e":${expiry}}\n`);
+    expect(set.has("first")).toBe(true);
+    for (const value of ["second", "third"]) {
+      expect(set.has(value)).toBe(false);
+      appendFileSync(peer, `{"v":${JSON.stringify(value)},"e":${expiry}}\n`);
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(set.has(value)).toBe(true);
+    }
+  });
+});
