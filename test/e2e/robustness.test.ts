@@ -104,7 +104,7 @@ describe("bad input never stops the daemon", () => {
 
   // A spooled attribute can come again meanwhile (a backfill, a Kafka redelivery, a reload's re-drive):
   // the re-drive and the queue take turns on its key, so one run enriches it and the other finds it handled.
-  async function spoolOne(harness: Harness): Promise<{ topic: string; payload: unknown }> {
+  async function spoolOne(harness: Harness): Promise<{ topic: string; payload: object }> {
     const event = harness.misp.seedEvent();
     const source = harness.misp.seedAttribute(event.uuid, { type: "ip-dst", value: "8.8.8.8" });
     harness.misp.failNext(3, 502, "/objects/add/");
