@@ -12,7 +12,7 @@ import type { Labels, Metrics } from "../metrics/metrics.js";
 import { createLabelCache } from "../metrics/labels.js";
 import type { EchoGuard } from "../misp/echo-guard.js";
 import type { KeyedQueue } from "../route/keyed-queue.js";
-import { orderingKey } from "../route/ordering-key.js";
+import { queueKey } from "../route/ordering-key.js";
 import type { Routing } from "../route/routing.js";
 import type { Handler, RegisteredHandler } from "../subscriber/types.js";
 
@@ -101,7 +101,7 @@ export function createFrameSink(options: FrameSinkOptions): FrameSink {
       return RESOLVED;
     }
     // Pushed in one go: the queue never looks idle between two handlers of one message.
-    const pushes = handlers.map((handler) => queue.push(`${handler.subscriber}|${orderingKey(message, handler.order)}`, () => run(handler, message, frame, depth)));
+    const pushes = handlers.map((handler) => queue.push(queueKey(handler, message), () => run(handler, message, frame, depth)));
     const dones: Promise<unknown>[] = [];
     let refused: unknown;
     for (const pushed of await Promise.allSettled(pushes)) {

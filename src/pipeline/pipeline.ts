@@ -1,7 +1,7 @@
 // The pipeline: bus → decode → echo guard → route → subscribers → modules + MISP. This file only
 // wires the parts: the frame sink (frame-sink.ts) feeds the keyed queue, whose tasks run handlers
-// (subscriber/runner.ts); failed work goes to the spool (re-driven by spool-redrive.ts) or the
-// dead-letter file; lifecycle.ts runs a bus and stops it cleanly.
+// (subscriber/runner.ts); failed work goes to the spool (re-driven by spool-redrive.ts, in turns
+// with the queue: redrive-turns.ts) or the dead-letter folder; lifecycle.ts runs a bus and stops it.
 
 import { setMaxListeners } from "node:events";
 import { join } from "node:path";
@@ -21,11 +21,12 @@ import type { PersistentSet } from "../state/persistent-set.js";
 import { watchRetryRequests } from "../state/retry-requests.js";
 import { createSpool, type Spool } from "../state/spool.js";
 import type { ContextDeps } from "../subscriber/context.js";
-import { createHandlerRunner, type RunOptions, type RunOutcome } from "../subscriber/runner.js";
+import { createHandlerRunner } from "../subscriber/runner.js";
 import type { Handler, RegisteredHandler } from "../subscriber/types.js";
-import { orderingKey } from "../route/ordering-key.js";
+import { queueKey } from "../route/ordering-key.js";
 import { createFrameSink } from "./frame-sink.js";
 import { createLifecycle } from "./lifecycle.js";
+import { createRedriveTurns } from "./redrive-turns.js";
 import { createSpoolRedrive } from "./spool-redrive.js";
 
 export interface PipelineOptions {
@@ -112,40 +113,19 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     shutdown: shutdown.signal,
     ...(options.handled ? { handled: options.handled } : {}),
   });
-  // The spool re-drive runs beside the queue (a full spool holds queue tasks until the re-drive makes
-  // room, so it must not wait for a slot), yet in order with it: an entry whose key the queue is busy
-  // with waits for the next pass, and live work on a key the re-drive runs waits for it. One of the two
-  // then finds the other's handled mark instead of both enriching the attribute.
-  const redriving = new Map<string, Promise<unknown>>();
-  const keyOf = (handler: RegisteredHandler, message: MispMessage): string => `${handler.subscriber}|${orderingKey(message, handler.order)}`;
-  async function runRedriven(handler: RegisteredHandler, message: MispMessage, frame: BusFrame, runOptions: RunOptions): Promise<RunOutcome> {
-    const key = keyOf(handler, message);
-    if (queue.busy(key)) return "retry-later";
-    const run = runner.run(handler, message, frame, runOptions);
-    redriving.set(key, run);
-    try {
-      return await run;
-    } finally {
-      redriving.delete(key);
-    }
-  }
-  /** A queue task's run: after the re-drive's run of the same key, if there is one. */
-  function runQueued(handler: RegisteredHandler, message: MispMessage, frame: BusFrame, runOptions?: RunOptions): Promise<RunOutcome> {
-    const redriven = redriving.size === 0 ? undefined : redriving.get(keyOf(handler, message));
-    return redriven ? redriven.then(() => runner.run(handler, message, frame, runOptions)) : runner.run(handler, message, frame, runOptions);
-  }
+  const turns = createRedriveTurns(queue, runner);
   const accept = createFrameSink({
     routing,
     echoGuard: options.echoGuard,
     queue,
-    run: (handler, message, frame, depth) => runQueued(handler, message, frame, { depth }),
+    run: (handler, message, frame, depth) => turns.runQueued(handler, message, frame, { depth }),
     maxChainDepth: settings.maxChainDepth,
     metrics,
     log,
     ...(options.observe ? { observe: options.observe } : {}),
   });
   const breakers = options.breakers ?? [];
-  const redriveSpool = createSpoolRedrive({ spool, routing, run: runRedriven, log, signal: intake.signal, breakers });
+  const redriveSpool = createSpoolRedrive({ spool, routing, run: turns.runRedriven, log, signal: intake.signal, breakers });
   const redriveSoon = (): void => void redriveSpool().catch((error: unknown) => log.error({ err: errorMessage(error) }, "spool re-drive failed"));
   const wantedKinds = routing.router.kinds;
   const lifecycle = createLifecycle({
@@ -175,7 +155,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     bus: lifecycle.current,
     redriveSpool,
     async submit(handler, message, frame) {
-      const { done } = await queue.push(keyOf(handler, message), () => runQueued(handler, message, frame));
+      const { done } = await queue.push(queueKey(handler, message), () => turns.runQueued(handler, message, frame));
       return done;
     },
     idle: () => queue.idle(),

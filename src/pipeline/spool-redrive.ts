@@ -1,9 +1,10 @@
 // The spool re-drive: each spooled entry's frame decoded again and handed to the handler it failed
-// in, that handler only, in order with the pipeline's live work on the same key (pipeline.ts). An entry leaves the spool once its handler succeeded or failed for good;
-// one that fails again, or whose route no longer exists, stays for the next re-drive. One pass runs
-// at a time (a call during a pass runs one more pass after it); entries an operator asked for
-// (`misp-enrichd spool retry`) go first; and a pass stops while a peer's circuit breaker refuses
-// calls, so parked work waits for the breaker instead of failing again at once.
+// in, that handler only, taking turns with the pipeline's queue on each key (redrive-turns.ts). An
+// entry leaves the spool once its handler succeeded or failed for good; one that fails again, or
+// whose route no longer exists, stays for the next re-drive. One pass runs at a time (a call during
+// a pass runs one more pass after it); entries an operator asked for (`misp-enrichd spool retry`) go
+// first; and a pass stops while a peer's circuit breaker refuses calls, so parked work waits for the
+// breaker instead of failing again at once.
 
 import type { CircuitBreaker } from "../circuit-breaker.js";
 import type { BusFrame, MessageKind, MispMessage } from "../decode/types.js";

@@ -23,6 +23,11 @@ export function orderingKey(message: MispMessage, scope: OrderScope = "attribute
   return scope === "event" ? eventKey(message) : attributeKey(message);
 }
 
+/** The keyed queue's key of one subscriber's route for a message: everything that queues work uses it. */
+export function queueKey(route: { readonly subscriber: string; readonly order?: OrderScope }, message: MispMessage): string {
+  return `${route.subscriber}|${orderingKey(message, route.order)}`;
+}
+
 function attributeKey(message: MispMessage): string {
   switch (message.kind) {
     case "attribute":
