@@ -259,7 +259,7 @@ export async function createDaemon(options: CreateDaemonOptions): Promise<Daemon
         });
         if (imported > 0) logger.info({ imported, dir: pipeline.deadLetters.dir }, "dead letters of dead-letter.jsonl moved into the dead-letter folder");
       }
-      void pipeline.redriveSpool().catch((error) => logger.warn({ err: errorMessage(error) }, "spool re-drive failed"));
+      pipeline.redriveSoon();
       let timer: NodeJS.Timeout | undefined;
       if (config.backfill.enabled) {
         void backfill.run("start-up");

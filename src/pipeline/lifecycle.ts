@@ -16,7 +16,8 @@ export interface LifecycleOptions {
   readonly intake: AbortController;
   /** Aborted once the drain time is up: running handlers stop and spool their work. */
   readonly shutdown: AbortController;
-  readonly redriveSpool: () => Promise<number>;
+  /** Starts a spool re-drive in the background (its failure is logged by the pipeline). */
+  readonly redriveSoon: () => void;
   /** Starts what triggers a re-drive besides the timer while the bus runs; returns the function that stops it. */
   readonly watch?: () => () => void;
   readonly spoolRetryMs: number;
@@ -42,9 +43,7 @@ export function createLifecycle(options: LifecycleOptions): Lifecycle {
   async function run(bus: Bus): Promise<void> {
     currentBus = bus;
     startedAt = Date.now();
-    const timer = setInterval(() => {
-      options.redriveSpool().catch((error) => log.error({ err: errorMessage(error) }, "spool re-drive failed"));
-    }, options.spoolRetryMs);
+    const timer = setInterval(options.redriveSoon, options.spoolRetryMs);
     timer.unref();
     const unwatch = options.watch?.();
     try {

@@ -68,6 +68,8 @@ export interface Pipeline {
   bus(): { readonly bus: Bus; readonly startedAt: number } | undefined;
   /** Re-runs spooled work once; returns how many entries were cleared. */
   redriveSpool(): Promise<number>;
+  /** Starts a re-drive in the background; a failure is logged. */
+  redriveSoon(): void;
   /** Runs one handler on one message through the queue (a scheduled rule's sweep); resolves when done. */
   submit(handler: RegisteredHandler, message: MispMessage, frame: BusFrame): Promise<unknown>;
   /** Resolves when no accepted message is still in flight. */
@@ -134,7 +136,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     queue,
     intake,
     shutdown,
-    redriveSpool,
+    redriveSoon,
     // Parked work goes as soon as a breaker lets calls through, and an operator's retry at once.
     watch: () => {
       const stops = breakers.map((b) => b.subscribe((state) => state !== "open" && redriveSoon()));
@@ -154,6 +156,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     run: lifecycle.run,
     bus: lifecycle.current,
     redriveSpool,
+    redriveSoon,
     async submit(handler, message, frame) {
       const { done } = await queue.push(queueKey(handler, message), () => turns.runQueued(handler, message, frame));
       return done;
