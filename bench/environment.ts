@@ -2,6 +2,7 @@
 
 import { execFileSync } from "node:child_process";
 import { arch, cpus, loadavg, platform, release, totalmem } from "node:os";
+import { shippedNodeOptions } from "./shipped-node-options.js";
 
 export interface Environment {
   readonly node: string;
@@ -13,6 +14,8 @@ export interface Environment {
   readonly loadAverage: readonly number[];
   readonly commit: string;
   readonly startedAt: string;
+  /** The Node options every scenario process (the daemon's) runs with: the shipped unit's NODE_OPTIONS. */
+  readonly daemonNodeOptions: readonly string[];
 }
 
 function gitCommit(): string {
@@ -37,5 +40,6 @@ export function environment(): Environment {
     loadAverage: loadavg(),
     commit: gitCommit(),
     startedAt: new Date().toISOString(),
+    daemonNodeOptions: shippedNodeOptions(),
   };
 }

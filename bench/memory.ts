@@ -42,7 +42,11 @@ export function fullGc(): void {
  * figure would count as the daemon's.
  */
 export function startMemorySampler(intervalMs = 50, options: { rssOnly?: boolean } = {}): MemorySampler {
-  fullGc();
+  // A heap baseline needs a full GC first; an RSS-only sampler (section 5, whose CPU per enrichment is
+  // a target) must not force one: V8 then deoptimises the optimised code whose embedded objects it
+  // frees, and the measured phase recompiled it (250 TurboFan jobs in the concurrency 128 leg, tens of
+  // µs per enrichment on V8's threads), which a running daemon never does.
+  if (!options.rssOnly) fullGc();
   const base = process.memoryUsage();
   let peakHeap = base.heapUsed;
   let peakRss = base.rss;

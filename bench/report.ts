@@ -12,6 +12,7 @@ export function printEnvironment(env: Environment): string {
     "misp-enrichd benchmark (npm run bench)",
     `node ${env.node} (V8 ${env.v8}) · ${env.os} · ${env.cpu}, ${env.cores} cores · ${mib(env.memory)} RAM`,
     `load average at start ${env.loadAverage.map((l) => l.toFixed(2)).join(" ")} (1, 5, 15 min) · commit ${env.commit} · ${env.startedAt}`,
+    `the daemon runs with the shipped unit's NODE_OPTIONS: ${env.daemonNodeOptions.join(" ") || "(none)"}`,
   ].join("\n");
 }
 

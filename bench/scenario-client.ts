@@ -1,16 +1,18 @@
-// Runs one scenario in its own Node process (with --expose-gc) and returns its result. A scenario
-// that overruns its time limit is killed: the benchmark always ends by itself.
+// Runs one scenario in its own Node process (with --expose-gc and the shipped unit's NODE_OPTIONS) and
+// returns its result. A scenario that overruns its time limit is killed: the benchmark always ends by
+// itself.
 
 import { fork } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { profileArgs } from "./profile.js";
+import { shippedNodeOptions } from "./shipped-node-options.js";
 import type { ScenarioReply, ScenarioRequest } from "./scenario.js";
 
 const SCENARIO_MAIN = fileURLToPath(new URL("./scenario.js", import.meta.url));
 
 export function runScenario<T>(request: ScenarioRequest, limitMs: number): Promise<T> {
   return new Promise<T>((resolve, reject) => {
-    const child = fork(SCENARIO_MAIN, [JSON.stringify(request)], { execArgv: ["--expose-gc", ...profileArgs()], stdio: ["ignore", "inherit", "inherit", "ipc"], serialization: "advanced" });
+    const child = fork(SCENARIO_MAIN, [JSON.stringify(request)], { execArgv: ["--expose-gc", ...shippedNodeOptions(), ...profileArgs()], stdio: ["ignore", "inherit", "inherit", "ipc"], serialization: "advanced" });
     let settled = false;
     const timer = setTimeout(() => {
       child.kill("SIGKILL");

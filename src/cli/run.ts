@@ -23,6 +23,9 @@ function startupLine(logger: Logger, daemon: Daemon, describeBus: string): void 
   logger.info(
     {
       version: VERSION,
+      node: process.version,
+      // V8 options change the daemon's CPU and memory (the unit sets a larger young generation).
+      ...(process.env.NODE_OPTIONS ? { nodeOptions: process.env.NODE_OPTIONS } : {}),
       bus: describeBus,
       misp: config.misp.url,
       modules: config.modules.url,

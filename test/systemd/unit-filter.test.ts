@@ -4,10 +4,12 @@
 // them. The daemon subscribes to a real ZeroMQ publisher (libzmq's I/O thread starts), enriches one
 // message through the module stand-in into the MISP stand-in, serves /metrics, reloads on SIGHUP,
 // and stops on SIGTERM with exit 0.
+// The daemon gets the unit's Environment= lines (NODE_OPTIONS) as under systemd.
 // `--kill` ignores the unit's SystemCallErrorNumber: any filtered call kills the daemon, so a pass
 // shows that nothing on this path relies on a call failing with EPERM.
 
 import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it, vi } from "vitest";
 import { jsonLines as json, startCli, startPeers, tempDir, writeConfig } from "../cli/cli.js";
@@ -25,6 +27,13 @@ function missingTools(): string | undefined {
   return undefined;
 }
 
+/** The unit's `Environment=NAME=value` lines: the daemon runs with them, as under systemd. */
+function unitEnvironment(unit: string): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [, name, value] of unit.matchAll(/^Environment=([A-Z_]+)=(.*)$/gm)) env[name!] = value!.replace(/^"|"$/g, "");
+  return env;
+}
+
 const missing = missingTools();
 if (missing) process.stderr.write(`skipping the unit's seccomp test: ${missing}\n`);
 
@@ -33,7 +42,9 @@ describe.skipIf(missing !== undefined)("systemd/misp-enrichd.service's system-ca
     const peers = await startPeers();
     // With the metrics endpoint: scraping reads the process figures (getrusage, /proc) under the filter too.
     const config = writeConfig(tempDir(), "metrics:\n  listen: 127.0.0.1:0\n");
-    const cli = startCli(["run", "--config", config, "--log-level", "debug"], peers.env, [PYTHON, WRAPPER, UNIT, "--kill", "--"]);
+    const environment = unitEnvironment(readFileSync(UNIT, "utf8"));
+    expect(environment.NODE_OPTIONS).toMatch(/--max-semi-space-size=\d+/);
+    const cli = startCli(["run", "--config", config, "--log-level", "debug"], { ...peers.env, ...environment }, [PYTHON, WRAPPER, UNIT, "--kill", "--"]);
     const exit = (): string => `exit ${String(cli.child.exitCode)}, signal ${String(cli.child.signalCode)}\n${cli.stderr()}`;
     const logged = (msg: string): boolean => json(cli.stdout()).some((l) => l.msg === msg);
     // Until `done` holds; a daemon killed by the filter (SIGSYS) fails the test at once.
@@ -43,6 +54,8 @@ describe.skipIf(missing !== undefined)("systemd/misp-enrichd.service's system-ca
         cli.exited.then(() => expect.fail(`the daemon ended: ${exit()}`)),
       ]);
     await until(() => logged("bus subscribed"));
+    // Node took the unit's options (an option it refuses would have stopped it before this line).
+    expect(json(cli.stdout()).find((l) => l.msg === "misp-enrichd starting")?.nodeOptions).toBe(environment.NODE_OPTIONS);
 
     const event = peers.misp.seedEvent();
     const source = peers.misp.seedAttribute(event.uuid, { type: "ip-dst", value: "8.8.8.8" });
