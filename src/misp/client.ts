@@ -138,7 +138,7 @@ export function createMispClient(options: MispClientOptions): MispClient {
     async addObject(eventUuid, object, signal) {
       // Template uuid without a version: MISP takes the highest it has and overwrites the metadata (rest.md §2).
       const path = `/objects/add/${seg(eventUuid)}/${seg(object.templateUuid)}`;
-      const answer = await http.send({ method: "POST", path, endpoint: "objects/add", body: objectBody(object), write: true, tolerate: duplicate }, signal);
+      const answer = await http.send({ method: "POST", path, endpoint: "objects/add", body: objectBody(object), write: true, tolerate: duplicate, unreadBody: true }, signal);
       if (answer.outcome === "dry_run") return "created";
       const outcome: CreateOutcome = answer.outcome === "exists" ? "exists" : "created";
       written(outcome);
@@ -148,14 +148,14 @@ export function createMispClient(options: MispClientOptions): MispClient {
     async addAttribute(eventUuid, attribute, signal) {
       const path = `/attributes/add/${seg(eventUuid)}`;
       const body = attributeBody(attribute, false, false);
-      const answer = await http.send({ method: "POST", path, endpoint: "attributes/add", body, write: true, tolerate: duplicate }, signal);
+      const answer = await http.send({ method: "POST", path, endpoint: "attributes/add", body, write: true, tolerate: duplicate, unreadBody: true }, signal);
       return answer.outcome === "exists" ? "exists" : "created";
     },
 
     async addReference(objectUuid, referencedUuid, relationshipType, signal) {
       const path = `/objectReferences/add/${seg(objectUuid)}`;
       const body = { referenced_uuid: referencedUuid, relationship_type: relationshipType };
-      await http.send({ method: "POST", path, endpoint: "objectReferences/add", body, write: true }, signal);
+      await http.send({ method: "POST", path, endpoint: "objectReferences/add", body, write: true, unreadBody: true }, signal);
     },
 
     async viewEvent(idOrUuid, signal) {
@@ -197,7 +197,7 @@ export function createMispClient(options: MispClientOptions): MispClient {
         throw new TypeError("editAttribute needs at least one field to change");
       }
       // No timestamp: MISP then uses "now" and never refuses the edit as stale (rest.md §7).
-      await http.send({ method: "POST", path: `/attributes/edit/${seg(idOrUuid)}`, endpoint: "attributes/edit", body, write: true }, signal);
+      await http.send({ method: "POST", path: `/attributes/edit/${seg(idOrUuid)}`, endpoint: "attributes/edit", body, write: true, unreadBody: true }, signal);
     },
 
     async searchAttributes(filters, signal) {

@@ -47,6 +47,12 @@ export interface MispRequest {
   readonly write?: boolean;
   /** Names the outcome of a non-2xx answer the caller handles itself (a duplicate uuid → "exists"). */
   readonly tolerate?: (status: number, body: unknown) => string | undefined;
+  /**
+   * The caller does not read a 2xx answer's body (`body` is then undefined): it is checked for the
+   * shape of JSON and for a legacy `saved` flag, but not parsed. An objects/add answer echoes the whole
+   * object (~2.7 KB): parsing it was the largest cost of the write after the exchange itself.
+   */
+  readonly unreadBody?: boolean;
 }
 
 export interface MispAnswer {
@@ -178,8 +184,10 @@ export function createMispHttp(options: MispHttpOptions): MispHttp {
     }
     const ms = Math.round(performance.now() - started);
     options.logger.debug({ method: req.method, path: req.path, status, ms, requestId }, "misp call");
-    const body = parseBody(text);
-    if (status >= 200 && status < 300) {
+    // `"saved"` anywhere (as a key, or in a value) takes the full path below, which reads the flag.
+    const ok = status >= 200 && status < 300;
+    const body = ok && req.unreadBody === true && !text.includes('"saved"') ? (looksLikeJson(text) ? undefined : PARSE_FAILED) : parseBody(text);
+    if (ok) {
       if (body === PARSE_FAILED) {
         count(req.endpoint, "invalid");
         throw scrub(
@@ -230,6 +238,15 @@ function parseBody(text: string): unknown {
   } catch {
     return PARSE_FAILED;
   }
+}
+
+/** Empty, or starts and ends like a JSON object or array: what an unread answer must look like. */
+function looksLikeJson(text: string): boolean {
+  const trimmed = text.trim();
+  if (trimmed === "") return true;
+  const first = trimmed[0];
+  const last = trimmed[trimmed.length - 1];
+  return (first === "{" && last === "}") || (first === "[" && last === "]");
 }
 
 function outcomeOf(code: string): string {

@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import { describe, expect, it, onTestFinished } from "vitest";
 import { EnrichdError, isRetriable } from "../../src/errors.js";
-import { client, KEY, standin } from "./helpers.js";
+import { client, GEO_TEMPLATE, KEY, standin } from "./helpers.js";
 
 async function rawServer(handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<string> {
   const server = createServer((req, res) => {
@@ -149,6 +149,31 @@ describe("MISP client errors", () => {
     const rejected = await failure(c.attachTags(crypto.randomUUID(), ["x"], true));
     expect(rejected.code).toBe("ENRICHD_MISP_REJECTED");
     expect(rejected.details.errors).toBe("Tag could not be added.");
+  });
+
+  it("checks the 2xx answers of writes whose body it does not read: HTML, torn JSON and saved:false still fail", async () => {
+    let answer = "";
+    const url = await rawServer((_req, res) => {
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(answer);
+    });
+    const { client: c } = client(url);
+    const object = { uuid: crypto.randomUUID(), name: "geolocation", metaCategory: "misc", description: "d", templateUuid: GEO_TEMPLATE, templateVersion: "8", comment: "c", distribution: 5, attributes: [] };
+    const event = crypto.randomUUID();
+    answer = JSON.stringify({ Object: { uuid: object.uuid, Attribute: [{ value: "says \"saved\" in a value" }] } });
+    expect(await c.addObject(event, object)).toBe("created");
+    answer = "";
+    expect(await c.addObject(event, object)).toBe("created");
+    for (const bad of ["<html>login</html>", '{"Object": {"uuid": "torn', "  [1, 2"]) {
+      answer = bad;
+      expect((await failure(c.addObject(event, object))).code, bad).toBe("ENRICHD_MISP_RESPONSE_INVALID");
+      expect((await failure(c.addReference(object.uuid, crypto.randomUUID(), "related-to"))).code, bad).toBe("ENRICHD_MISP_RESPONSE_INVALID");
+    }
+    answer = JSON.stringify({ saved: false, errors: "Object could not be saved." });
+    const rejected = await failure(c.addObject(event, object));
+    expect(rejected.code).toBe("ENRICHD_MISP_REJECTED");
+    expect(rejected.details.errors).toBe("Object could not be saved.");
+    expect((await failure(c.editAttribute(crypto.randomUUID(), { distribution: 0 }))).code).toBe("ENRICHD_MISP_REJECTED");
   });
 
   it("never lets the API key reach a log line or an error, even when a server echoes it", async () => {
