@@ -40,10 +40,16 @@ export function interpretQueryAnswer(answer: HttpAnswer, ctx: AnswerContext): un
       details: { ...details, status: answer.status, body: snippet(answer.text) },
     });
   }
-  const body = parseJson(answer.text);
+  return readQueryBody(answer.text, ctx);
+}
+
+/** The parsed body of a 200 answer's text; a module's error (or no JSON) throws a catalogue error. */
+export function readQueryBody(text: string, ctx: AnswerContext): unknown {
+  const details: Record<string, unknown> = { module: ctx.module, attributeType: ctx.attributeType, value: ctx.value };
+  const body = parseJson(text);
   if (body === NOT_JSON) {
     throw new EnrichdError("ENRICHD_MODULE_RESPONSE_INVALID", `module ${ctx.module} answered something that is not JSON`, {
-      details: { ...details, body: snippet(answer.text) },
+      details: { ...details, body: snippet(text) },
     });
   }
   if (body === false) {

@@ -2,14 +2,16 @@
 // time, and the upstreams behind modules (ip.circl.lu, onion.ail-project.org) are rate-limited.
 //
 // Key: module, input type, value, and a hash of the config sent with the query (never logged). Kept:
-// results and "nothing found" answers (answers too); never errors. Bounded by entries and by bytes
-// (lru-cache), each entry living its module's TTL. Two concurrent queries for one key make one module
-// call; the call is aborted only once every caller waiting for it has given up.
+// answers and "nothing found" answers; never errors. Bounded by entries and by bytes (lru-cache), each
+// entry living its module's TTL. Two concurrent queries for one key make one module call; the call is
+// aborted only once every caller waiting for it has given up.
 //
-// A result is stored detached from the attribute that fetched it: references to that attribute's uuid
-// become INPUT (the empty uuid, which the write plan reads as "the source"), and every caller gets a
-// copy bound to its own attribute. The stored result is frozen, so no write can change what another
-// attribute's write will read.
+// What is kept is the answer's text, with the uuid of the attribute that asked: the caller that made
+// the call gets the result it read itself, and every other caller reads the text again into objects of
+// its own, whose references to the asking attribute are made to name the caller's attribute. So no
+// caller can change what another reads, and a miss (every new value) copies nothing: the text is one
+// flat string, cheap to keep and to collect (a frozen object graph per answer cost ~50 µs per
+// enrichment at concurrency 128 when no value repeated; bench/README.md).
 
 import { hash } from "node:crypto";
 import { LRUCache } from "lru-cache";
@@ -21,7 +23,7 @@ import type { ModuleResult, ResultObject } from "./types.js";
 export interface ResultCacheOptions {
   /** Entries kept at most. */
   readonly maxEntries: number;
-  /** Heap bytes kept at most, as estimated when each answer is stored (freeze() below). */
+  /** Heap bytes kept at most: each answer counts its text's length (misp-modules answers ASCII JSON: a byte a character) and its key's. */
   readonly maxBytes: number;
   /** Time to live of an answer; 0 disables the cache (and the sharing of calls in flight). */
   readonly ttlSeconds: number;
@@ -44,20 +46,31 @@ export interface CacheQuery {
 
 export interface ResultCache {
   /**
-   * The answer for the query: remembered, shared with an identical call in flight, or fetched by
-   * `fetch` (which queries the module for the asking attribute). `signal` lets this caller leave.
+   * The result for the query: read again from a remembered answer, read from an identical call in
+   * flight, or fetched by `fetch` (which queries the module for the asking attribute and reads the
+   * answer for it). `read` turns an answer's text into a result for the asking attribute (it throws
+   * what the call would have thrown). `signal` lets this caller leave.
    */
-  query(query: CacheQuery, fetch: (signal?: AbortSignal) => Promise<ModuleResult>, signal?: AbortSignal): Promise<ModuleResult>;
+  query(query: CacheQuery, fetch: (signal?: AbortSignal) => Promise<FetchedAnswer>, read: (text: string) => ModuleResult, signal?: AbortSignal): Promise<ModuleResult>;
 }
 
-/** The uuid the write plan reads as "the source attribute" (write-plan.ts). */
-export const INPUT = "";
+/** One module call's answer: its text (what is kept) and the result read from it for the caller that made it. */
+export interface FetchedAnswer {
+  readonly text: string;
+  readonly result: ModuleResult;
+}
 
-/** An answer kept, with its approximate size in bytes (counted once, when it is stored). */
-type Answer = { readonly result: ModuleResult; readonly size: number } | { readonly nothingFound: EnrichdError; readonly size: number };
+/** An answer kept: its text and the attribute it was asked for, or "nothing found"; its approximate heap size in bytes. */
+type Answer = { readonly text: string; readonly asker: string; readonly size: number } | { readonly nothingFound: EnrichdError; readonly size: number };
+
+/** What a call in flight settles with: the answer kept, and the result its own caller read. */
+interface Settled {
+  readonly answer: Answer;
+  readonly first?: ModuleResult;
+}
 
 interface InFlight {
-  readonly answer: Promise<Answer>;
+  readonly settled: Promise<Settled>;
   /** No time limit of its own (each caller has one): aborted once nobody waits. */
   readonly call: Deadline;
   waiters: number;
@@ -92,24 +105,21 @@ export function createResultCache(options: ResultCacheOptions): ResultCache {
     return found;
   };
 
-  function start(key: string, ttlMs: number, fetch: (signal: AbortSignal) => Promise<ModuleResult>, asker: string): InFlight {
+  function start(key: string, ttlMs: number, fetch: (signal: AbortSignal) => Promise<FetchedAnswer>, asker: string): InFlight {
     const call = createDeadline(undefined);
-    const answer = fetch(call.signal).then(
-      (result): Answer => {
-        const detached = detach(result, asker);
-        return { result: detached, size: freeze(detached) };
-      },
-      (error: unknown): Answer => {
-        if (errorCode(error) === "ENRICHD_MODULE_NOTHING_FOUND" && isEnrichdError(error)) return { nothingFound: error, size: 512 + error.message.length };
+    const settled = fetch(call.signal).then(
+      ({ text, result }): Settled => ({ answer: { text, asker: asker.toLowerCase(), size: text.length + 128 }, first: result }),
+      (error: unknown): Settled => {
+        if (errorCode(error) === "ENRICHD_MODULE_NOTHING_FOUND" && isEnrichdError(error)) return { answer: { nothingFound: error, size: 512 + error.message.length } };
         throw error;
       },
     );
-    const entry: InFlight = { answer, call, waiters: 0 };
+    const entry: InFlight = { settled, call, waiters: 0 };
     inFlight.set(key, entry);
-    answer.then(
-      (settled) => {
+    settled.then(
+      ({ answer }) => {
         if (inFlight.get(key) === entry) inFlight.delete(key);
-        stored.set(key, settled, { ttl: ttlMs });
+        stored.set(key, answer, { ttl: ttlMs });
       },
       () => {
         if (inFlight.get(key) === entry) inFlight.delete(key);
@@ -119,10 +129,10 @@ export function createResultCache(options: ResultCacheOptions): ResultCache {
   }
 
   /** Waits for the shared call, leaving alone (and aborting the call once nobody waits) on abort. */
-  function join(key: string, entry: InFlight, signal: AbortSignal | undefined): Promise<Answer> {
+  function join(key: string, entry: InFlight, signal: AbortSignal | undefined): Promise<Settled> {
     entry.waiters++;
-    if (signal === undefined) return entry.answer;
-    return new Promise<Answer>((resolve, reject) => {
+    if (signal === undefined) return entry.settled;
+    return new Promise<Settled>((resolve, reject) => {
       const leave = (reason: unknown): void => {
         entry.waiters--;
         if (entry.waiters === 0) {
@@ -134,10 +144,10 @@ export function createResultCache(options: ResultCacheOptions): ResultCache {
       };
       if (signal.aborted) return leave(signal.reason);
       const unwatch = onAbort(signal, leave);
-      entry.answer.then(
-        (answer) => {
+      entry.settled.then(
+        (settled) => {
           unwatch();
-          resolve(answer);
+          resolve(settled);
         },
         (error: unknown) => {
           unwatch();
@@ -148,9 +158,9 @@ export function createResultCache(options: ResultCacheOptions): ResultCache {
   }
 
   return {
-    async query(query, fetch, signal) {
+    async query(query, fetch, read, signal) {
       const ttlMs = ttlOf(query.module);
-      if (!(ttlMs > 0)) return fetch(signal);
+      if (!(ttlMs > 0)) return (await fetch(signal)).result;
       const key = cacheKey(query);
       const moduleLabels = labelsOf(query.module);
       let answer = stored.get(key);
@@ -158,18 +168,23 @@ export function createResultCache(options: ResultCacheOptions): ResultCache {
         metrics.inc(CACHE_METRICS.hits, moduleLabels);
       } else {
         let entry = inFlight.get(key);
+        let mine = false;
         if (entry !== undefined) metrics.inc(CACHE_METRICS.coalesced, moduleLabels);
         else {
           metrics.inc(CACHE_METRICS.misses, moduleLabels);
           entry = start(key, ttlMs, fetch, query.attributeUuid);
+          mine = true;
         }
-        answer = await join(key, entry, signal);
+        const settled = await join(key, entry, signal);
+        // The call's own caller takes the result the call read for it: nobody else ever sees it.
+        if (mine && settled.first !== undefined) return settled.first;
+        answer = settled.answer;
       }
       if ("nothingFound" in answer) {
         const { code, message, details } = answer.nothingFound;
         throw new EnrichdError(code, message, { details });
       }
-      return bind(answer.result, query.attributeUuid);
+      return rebind(read(answer.text), answer.asker, query.attributeUuid);
     },
   };
 }
@@ -198,37 +213,12 @@ function stableJson(value: unknown): string {
   return JSON.stringify(value) ?? "null";
 }
 
-/** The result with references to the asking attribute made relative (INPUT). */
-function detach(result: ModuleResult, asker: string): ModuleResult {
-  const uuid = asker.toLowerCase();
-  return { ...result, objects: result.objects.map((o) => retarget(o, (target) => (target.toLowerCase() === uuid ? INPUT : target))) };
-}
-
-/** A copy of the stored result whose INPUT references name this attribute; untouched parts are shared, frozen. */
-function bind(result: ModuleResult, attributeUuid: string): ModuleResult {
-  return { ...result, objects: result.objects.map((o) => retarget(o, (target) => (target === INPUT ? attributeUuid : target))) };
-}
-
-function retarget(object: ResultObject, map: (target: string) => string): ResultObject {
-  if (!object.references.some((r) => map(r.referencedUuid) !== r.referencedUuid)) return object;
-  return { ...object, references: object.references.map((r) => ({ ...r, referencedUuid: map(r.referencedUuid) })) };
-}
-
-/**
- * Freezes the value throughout and returns about what it takes on V8's heap, in bytes: one walk for
- * both. The weights (an object or array 80, a property or element 32, a string 24 plus its length)
- * put an mmdb_lookup answer of 3 objects at ~11 KB where the heap measured ~12.6 KB per entry.
- */
-function freeze(value: unknown): number {
-  if (typeof value === "string") return 24 + value.length;
-  if (typeof value !== "object" || value === null) return 16;
-  Object.freeze(value);
-  let size = 80;
-  if (Array.isArray(value)) {
-    for (const item of value as unknown[]) size += 32 + freeze(item);
-    return size;
-  }
-  const record = value as Record<string, unknown>;
-  for (const key of Object.keys(record)) size += 32 + freeze(record[key]);
-  return size;
+/** The result read from another attribute's answer, its references to that attribute naming `attributeUuid` instead. */
+function rebind(result: ModuleResult, asker: string, attributeUuid: string): ModuleResult {
+  if (asker === attributeUuid.toLowerCase()) return result;
+  const objects = result.objects.map((object): ResultObject => {
+    if (!object.references.some((r) => r.referencedUuid.toLowerCase() === asker)) return object;
+    return { ...object, references: object.references.map((r) => (r.referencedUuid.toLowerCase() === asker ? { ...r, referencedUuid: attributeUuid } : r)) };
+  });
+  return { ...result, objects };
 }

@@ -8,10 +8,10 @@ import { EnrichdError, errorCode, type ErrorCode } from "../errors.js";
 import type { Logger } from "../log.js";
 import type { Metrics } from "../metrics/metrics.js";
 import { createLabelCache } from "../metrics/labels.js";
-import { interpretQueryAnswer, retryAfter } from "./answer.js";
+import { interpretQueryAnswer, readQueryBody, retryAfter } from "./answer.js";
 import { parseModuleList } from "./descriptor.js";
 import { guardExchange } from "./guarded-exchange.js";
-import type { ResultCache } from "./cache.js";
+import type { FetchedAnswer, ResultCache } from "./cache.js";
 import { createLimiter } from "./limiter.js";
 import { buildModuleConfig, buildQueryBody, serverTimeoutSeconds } from "./request.js";
 import { normaliseResult } from "./result.js";
@@ -143,7 +143,8 @@ export function createModulesClient(options: ModulesClientOptions): ModulesClien
       });
       const path = `${base.path}/query`;
       // One call to the server; the cache may share it between identical queries or skip it.
-      const call = async (callSignal?: AbortSignal): Promise<ModuleResult> => {
+      const read = (text: string): ModuleResult => normaliseResult(module, descriptor.format, attribute, readQueryBody(text, details));
+      const call = async (callSignal?: AbortSignal): Promise<FetchedAnswer> => {
         called = true;
         assertOpen(); // close() may have run while the descriptor was fetched
         const callStarted = performance.now();
@@ -156,7 +157,7 @@ export function createModulesClient(options: ModulesClientOptions): ModulesClien
           });
           const result = normaliseResult(module, descriptor.format, attribute, interpretQueryAnswer(answer, details));
           metrics.inc(MODULE_QUERIES_METRIC, labels({ module, outcome: "ok" }));
-          return result;
+          return { text: answer.text, result };
         } catch (error) {
           metrics.inc(MODULE_QUERIES_METRIC, labels({ module, outcome: OUTCOMES[errorCode(error)] ?? "failed" }));
           throw error;
@@ -166,8 +167,8 @@ export function createModulesClient(options: ModulesClientOptions): ModulesClien
       };
       asked = true;
       const result = options.cache
-        ? await options.cache.query({ module, type: attribute.type, value: attribute.value, config, attributeUuid: attribute.uuid }, call, signal)
-        : await call(signal);
+        ? await options.cache.query({ module, type: attribute.type, value: attribute.value, config, attributeUuid: attribute.uuid }, call, read, signal)
+        : (await call(signal)).result;
       if (logger.isLevelEnabled("debug")) {
         logger.debug(
           { module, attributeUuid: attribute.uuid, durationMs: Math.round(performance.now() - started), objects: result.objects.length, called },
