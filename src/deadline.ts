@@ -21,12 +21,12 @@ export interface Deadline {
 type Watcher = (reason: unknown) => void;
 
 /**
- * The watchers of a deadline's signal, told after the signal's own listeners: kept on the signal
- * itself. (A WeakMap keyed by signals kept an entry per deadline until the next full GC: its table
- * grew and was copied with the young objects, about 1 KB per enrichment.)
+ * The deadline a signal belongs to, kept on the signal itself: `onAbort` adds its watcher there. (A
+ * WeakMap keyed by signals kept an entry per deadline until the next full GC: its table grew and was
+ * copied with the young objects, about 1 KB per enrichment.)
  */
-const WATCHERS = Symbol("deadline watchers");
-type Watched = AbortSignal & { [WATCHERS]?: Set<Watcher> };
+const OWNER = Symbol("deadline");
+type Owned = AbortSignal & { [OWNER]?: SignalDeadline };
 
 /**
  * Calls `watcher` with the reason when `signal` aborts (a deadline's signal without an EventTarget
@@ -34,11 +34,8 @@ type Watched = AbortSignal & { [WATCHERS]?: Set<Watcher> };
  * signal never calls it.
  */
 export function onAbort(signal: AbortSignal, watcher: Watcher): () => void {
-  const own = (signal as Watched)[WATCHERS];
-  if (own !== undefined) {
-    own.add(watcher);
-    return () => void own.delete(watcher);
-  }
+  const owner = (signal as Owned)[OWNER];
+  if (owner !== undefined) return owner.watch(watcher);
   const listener = (): void => watcher(signal.reason);
   signal.addEventListener("abort", listener, { once: true });
   return () => signal.removeEventListener("abort", listener);
@@ -49,46 +46,61 @@ export function onAbort(signal: AbortSignal, watcher: Watcher): () => void {
  * a parent's reason.
  */
 export function createDeadline(timeoutMs: number | undefined, ...parents: readonly (AbortSignal | undefined)[]): Deadline {
-  const controller = new AbortController();
-  const signal: Watched = controller.signal;
-  const watching = new Set<Watcher>();
-  signal[WATCHERS] = watching;
-  let timedOut = false;
-  const stops: (() => void)[] = [];
-  const timer =
-    timeoutMs === undefined
-      ? undefined
-      : setTimeout(() => {
-          timedOut = true;
-          abort(new DOMException(`the operation timed out after ${timeoutMs} ms`, "TimeoutError"));
-        }, timeoutMs);
-  // Like AbortSignal.timeout: a pending deadline never keeps the process alive.
-  timer?.unref();
-  function release(): void {
-    if (timer !== undefined) clearTimeout(timer);
-    for (const stop of stops.splice(0)) stop();
-  }
-  function abort(reason: unknown): void {
-    release();
-    if (signal.aborted) return;
-    controller.abort(reason);
-    for (const watcher of [...watching]) watcher(reason);
-    watching.clear();
-  }
-  for (const parent of parents) {
-    if (parent === undefined) continue;
-    if (parent.aborted) {
-      abort(parent.reason);
-      break;
+  return new SignalDeadline(timeoutMs, parents);
+}
+
+/**
+ * One object per deadline (a handler attempt, a shared module call: two per enrichment, alive as long
+ * as it): its watchers, timer and parents' stops are made only when there are some.
+ */
+class SignalDeadline implements Deadline {
+  readonly signal: Owned;
+  timedOut = false;
+  private readonly controller = new AbortController();
+  private watchers: Set<Watcher> | undefined;
+  private readonly timer: ReturnType<typeof setTimeout> | undefined;
+  private stops: (() => void)[] | undefined;
+
+  constructor(timeoutMs: number | undefined, parents: readonly (AbortSignal | undefined)[]) {
+    this.signal = this.controller.signal;
+    this.signal[OWNER] = this;
+    if (timeoutMs !== undefined) {
+      this.timer = setTimeout(() => {
+        this.timedOut = true;
+        this.abort(new DOMException(`the operation timed out after ${timeoutMs} ms`, "TimeoutError"));
+      }, timeoutMs);
+      // Like AbortSignal.timeout: a pending deadline never keeps the process alive.
+      this.timer.unref();
     }
-    stops.push(onAbort(parent, abort));
+    for (const parent of parents) {
+      if (parent === undefined) continue;
+      if (parent.aborted) {
+        this.abort(parent.reason);
+        break;
+      }
+      (this.stops ??= []).push(onAbort(parent, (reason) => this.abort(reason)));
+    }
   }
-  return {
-    signal,
-    get timedOut() {
-      return timedOut;
-    },
-    clear: release,
-    abort,
-  };
+
+  watch(watcher: Watcher): () => void {
+    const watchers = (this.watchers ??= new Set());
+    watchers.add(watcher);
+    return () => void watchers.delete(watcher);
+  }
+
+  clear(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    const stops = this.stops;
+    this.stops = undefined;
+    if (stops !== undefined) for (const stop of stops) stop();
+  }
+
+  abort(reason: unknown): void {
+    this.clear();
+    if (this.signal.aborted) return;
+    this.controller.abort(reason);
+    const watchers = this.watchers;
+    this.watchers = undefined;
+    if (watchers !== undefined) for (const watcher of [...watchers]) watcher(reason);
+  }
 }
