@@ -121,16 +121,6 @@ export function createMispHttp(options: MispHttpOptions): MispHttp {
   }
 
   async function send(req: MispRequest, signal?: AbortSignal): Promise<MispAnswer> {
-    if (req.write && options.dryRun) return sendOrRecord(req, signal);
-    const started = performance.now();
-    try {
-      return await sendOrRecord(req, signal);
-    } finally {
-      observe(req.endpoint, started);
-    }
-  }
-
-  async function sendOrRecord(req: MispRequest, signal?: AbortSignal): Promise<MispAnswer> {
     if (req.write && options.dryRun) {
       const call: RestCall = req.body === undefined ? { method: req.method, path: req.path } : { method: req.method, path: req.path, body: req.body };
       options.dryRun.record(call);
@@ -181,6 +171,9 @@ export function createMispHttp(options: MispHttpOptions): MispHttp {
           details: { method: req.method, path: req.path, timeoutMs, requestId, timedOut },
         }),
       );
+    } finally {
+      // The exchange's duration, whatever its end (judging the answer below takes microseconds).
+      observe(req.endpoint, started);
     }
     const ms = Math.round(performance.now() - started);
     options.logger.debug({ method: req.method, path: req.path, status, ms, requestId }, "misp call");

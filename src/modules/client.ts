@@ -76,7 +76,7 @@ export function createModulesClient(options: ModulesClientOptions): ModulesClien
     return usual;
   };
 
-  let cache: { readonly at: number; readonly modules: readonly ModuleDescriptor[]; readonly server?: string } | undefined;
+  let cache: { readonly at: number; readonly modules: readonly ModuleDescriptor[]; readonly byName: ReadonlyMap<string, ModuleDescriptor>; readonly server?: string } | undefined;
   let discovery: Promise<readonly ModuleDescriptor[]> | undefined;
   let closing: Promise<void> | undefined;
 
@@ -95,7 +95,8 @@ export function createModulesClient(options: ModulesClientOptions): ModulesClien
       throw new EnrichdError("ENRICHD_MODULE_RESPONSE_INVALID", `GET ${path} answered something that is not JSON`, { cause: error });
     }
     const modules = Object.freeze(parseModuleList(body, logger));
-    cache = { at: Date.now(), modules, ...(answer.server === undefined ? {} : { server: answer.server }) };
+    const byName = new Map(modules.map((m) => [m.name, m]));
+    cache = { at: Date.now(), modules, byName, ...(answer.server === undefined ? {} : { server: answer.server }) };
     logger.debug({ modules: modules.length }, "discovered misp-modules");
     return modules;
   }
@@ -111,11 +112,16 @@ export function createModulesClient(options: ModulesClientOptions): ModulesClien
   }
 
   async function describe(module: string, signal?: AbortSignal): Promise<ModuleDescriptor> {
-    const found = (await list(signal)).find((m) => m.name === module);
+    const found = known(module) ?? (await list(signal)).find((m) => m.name === module);
     if (found === undefined) {
       throw new EnrichdError("ENRICHD_MODULE_MISSING", `misp-modules does not offer module ${module}`, { details: { module } });
     }
     return found;
+  }
+
+  /** The module's descriptor from a fresh discovery, without a promise (every query asks). */
+  function known(module: string): ModuleDescriptor | undefined {
+    return closing === undefined && cache !== undefined && Date.now() - cache.at < discoveryTtlMs ? cache.byName.get(module) : undefined;
   }
 
   async function query(module: string, attribute: Attribute, queryOptions: QueryOptions = {}): Promise<ModuleResult> {
@@ -126,7 +132,7 @@ export function createModulesClient(options: ModulesClientOptions): ModulesClien
     let asked = false;
     let called = false;
     try {
-      const descriptor = await describe(module, signal);
+      const descriptor = known(module) ?? (await describe(module, signal));
       if (descriptor.inputTypes.length > 0 && !descriptor.inputTypes.includes(attribute.type)) {
         throw new EnrichdError("ENRICHD_MODULE_MISSING", `module ${module} does not accept attribute type ${attribute.type}`, {
           details: { ...details, inputTypes: descriptor.inputTypes },
