@@ -31,6 +31,8 @@ export interface FrameSinkOptions {
 }
 
 const RESOLVED: { readonly done: Promise<void> } = { done: Promise.resolve() };
+/** What the sink answers for a frame that goes nowhere: one promise for all of them. */
+const NOTHING_TO_DO: Promise<{ readonly done: Promise<void> }> = Promise.resolve(RESOLVED);
 const DROP_LABELS = {
   "unwanted-topic": Object.freeze({ reason: "unwanted-topic" }),
   "too-large": Object.freeze({ reason: "too-large" }),
@@ -44,7 +46,9 @@ export function createFrameSink(options: FrameSinkOptions): FrameSink {
   const frameLabels = createFrameLabels();
   const labels = createLabelCache();
 
-  return async (frame: BusFrame) => {
+  // Not an async function: a frame dropped before parsing (every echo of the daemon's own object
+  // attributes, five per enrichment) is answered with one shared promise, not a new one per frame.
+  return (frame: BusFrame) => {
     // Labelled by kind, not topic, so that a hostile publisher cannot grow the label set.
     metrics.inc("misp_enrichd_frames_total", frameLabels(frame.transport, topics.kindOf(frame.topic) ?? "unknown"));
     const outcome = decoder.decodeFrame(frame);
@@ -55,7 +59,7 @@ export function createFrameSink(options: FrameSinkOptions): FrameSink {
       } else if (outcome.reason === "no-route" && log.isLevelEnabled("debug")) {
         log.debug({ topic: outcome.topic, position: frame.position }, "no subscriber wants this message (dropped before parsing)");
       }
-      return RESOLVED;
+      return NOTHING_TO_DO;
     }
     if (outcome.status === "error") {
       metrics.inc("misp_enrichd_decode_errors_total", { code: outcome.error.code });
@@ -63,9 +67,12 @@ export function createFrameSink(options: FrameSinkOptions): FrameSink {
         { code: outcome.error.code, topic: outcome.topic, position: frame.position, err: outcome.error.message, ...outcome.error.details },
         "frame rejected",
       );
-      return RESOLVED;
+      return NOTHING_TO_DO;
     }
-    const message = outcome.message;
+    return routeMessage(outcome.message, frame);
+  };
+
+  async function routeMessage(message: MispMessage, frame: BusFrame): Promise<{ readonly done: Promise<void> }> {
     metrics.inc("misp_enrichd_messages_total", labels({ kind: message.kind }));
     if (message.kind === "heartbeat") {
       log.debug({ uptimeSeconds: message.uptimeSeconds }, "misp heartbeat");
@@ -113,7 +120,7 @@ export function createFrameSink(options: FrameSinkOptions): FrameSink {
       log.warn({ err: errorMessage(refused), topic: message.topic }, "message not accepted: pipeline closing");
     }
     return { done: Promise.allSettled(dones).then(nothing) };
-  };
+  }
 }
 
 /**
