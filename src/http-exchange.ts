@@ -1,9 +1,10 @@
-// One HTTP request and its whole answer as text, through an undici dispatcher's handler interface:
-// a time limit on the whole exchange, the caller's signal, and an optional cap on the body. The MISP
-// and module clients make two or three of these per enrichment; undici's `request()` would add an
-// AsyncResource, a Readable stream for the body and, for the time limit, an AbortController per call
-// (about a fifth of what an exchange costs the daemon, measured in bench section 5), none of which
-// a text answer needs. The callers judge the status and map the errors.
+// One HTTP request and its whole answer (its text decoded on first read), through an undici
+// dispatcher's handler interface: a time limit on the whole exchange, the caller's signal, and an
+// optional cap on the body. The MISP and module clients make two or three of these per enrichment;
+// undici's `request()` would add an AsyncResource, a Readable stream for the body and, for the time
+// limit, an AbortController per call (about a fifth of what an exchange costs the daemon, measured in
+// bench section 5), none of which a whole answer needs. The callers judge the status and map the
+// errors.
 
 import type { Dispatcher } from "undici";
 import { onAbort } from "./deadline.js";
@@ -27,8 +28,30 @@ export interface HttpAnswerText {
   readonly status: number;
   /** Lower-case names; a repeated header is an array. */
   readonly headers: Readonly<Record<string, string | string[] | undefined>>;
-  /** The body decoded as UTF-8 (a leading byte order mark removed, as undici's `text()` does). */
+  /** The body as it came. */
+  readonly bytes: Buffer;
+  /** The body decoded as UTF-8 (a leading byte order mark removed, as undici's `text()` does), on first read. */
   readonly text: string;
+}
+
+/**
+ * An answer whose text is decoded when first read: a caller that only checks the bytes (a MISP
+ * write's answer it never reads, ~3 KB per enrichment) makes no string of them.
+ */
+class ExchangeAnswer implements HttpAnswerText {
+  #text: string | undefined;
+  constructor(
+    readonly status: number,
+    readonly headers: Readonly<Record<string, string | string[] | undefined>>,
+    readonly bytes: Buffer,
+  ) {}
+  get text(): string {
+    if (this.#text === undefined) {
+      const text = this.bytes.toString("utf8");
+      this.#text = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+    }
+    return this.#text;
+  }
 }
 
 /** The exchange took longer than `timeoutMs`. */
@@ -101,8 +124,7 @@ export function httpExchange(dispatcher: Dispatcher, options: HttpExchangeOption
       },
       onResponseEnd() {
         if (!settle()) return;
-        const text = (chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, bytes)).toString("utf8");
-        resolve({ status, headers, text: text.charCodeAt(0) === 0xfeff ? text.slice(1) : text });
+        resolve(new ExchangeAnswer(status, headers, chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, bytes)));
       },
       onResponseError(_c, error) {
         if (settle()) reject(error);

@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import { rootCertificates } from "node:tls";
 import { Pool, type Dispatcher } from "undici";
 import { EnrichdError } from "../errors.js";
-import { HttpTimeoutError, httpExchange } from "../http-exchange.js";
+import { HttpTimeoutError, httpExchange, type HttpAnswerText } from "../http-exchange.js";
 import type { Logger } from "../log.js";
 import type { Metrics } from "../metrics/metrics.js";
 import { createLabelCache } from "../metrics/labels.js";
@@ -139,7 +139,7 @@ export function createMispHttp(options: MispHttpOptions): MispHttp {
     if (req.body !== undefined) headers["content-type"] = "application/json";
     const started = performance.now();
     let status: number;
-    let text: string;
+    let answer: HttpAnswerText;
     let location: string | undefined;
     let retryAfterMs: number | undefined;
     try {
@@ -156,7 +156,7 @@ export function createMispHttp(options: MispHttpOptions): MispHttp {
       const loc = res.headers.location;
       location = Array.isArray(loc) ? loc[0] : loc;
       retryAfterMs = parseRetryAfter(res.headers["retry-after"]);
-      text = res.text;
+      answer = res;
     } catch (error) {
       if (signal?.aborted) {
         count(req.endpoint, "aborted");
@@ -177,15 +177,17 @@ export function createMispHttp(options: MispHttpOptions): MispHttp {
     }
     const ms = Math.round(performance.now() - started);
     options.logger.debug({ method: req.method, path: req.path, status, ms, requestId }, "misp call");
-    // `"saved"` anywhere (as a key, or in a value) takes the full path below, which reads the flag.
+    // An unread answer is judged on its bytes, never decoded; `"saved"` anywhere in it (as a key, or
+    // in a value) takes the full path below, which reads the flag.
     const ok = status >= 200 && status < 300;
-    const body = ok && req.unreadBody === true && !text.includes('"saved"') ? (looksLikeJson(text) ? undefined : PARSE_FAILED) : parseBody(text);
+    const unread = ok && req.unreadBody === true && answer.bytes.indexOf(SAVED) === -1;
+    const body = unread ? (looksLikeJson(answer.bytes) ? undefined : PARSE_FAILED) : parseBody(answer.text);
     if (ok) {
       if (body === PARSE_FAILED) {
         count(req.endpoint, "invalid");
         throw scrub(
           new EnrichdError("ENRICHD_MISP_RESPONSE_INVALID", `MISP answered ${req.method} ${req.path} with something that is not JSON`, {
-            details: { method: req.method, path: req.path, status, start: text.slice(0, 80) },
+            details: { method: req.method, path: req.path, status, start: answer.text.slice(0, 80) },
           }),
         );
       }
@@ -201,7 +203,7 @@ export function createMispHttp(options: MispHttpOptions): MispHttp {
       count(req.endpoint, "ok");
       return { status, body, outcome: "ok" };
     }
-    const parsed = body === PARSE_FAILED ? text : body;
+    const parsed = body === PARSE_FAILED ? answer.text : body;
     const tolerated = req.tolerate?.(status, parsed);
     if (tolerated !== undefined) {
       count(req.endpoint, tolerated);
@@ -233,13 +235,22 @@ function parseBody(text: string): unknown {
   }
 }
 
-/** Empty, or starts and ends like a JSON object or array: what an unread answer must look like. */
-function looksLikeJson(text: string): boolean {
-  const trimmed = text.trim();
-  if (trimmed === "") return true;
-  const first = trimmed[0];
-  const last = trimmed[trimmed.length - 1];
-  return (first === "{" && last === "}") || (first === "[" && last === "]");
+const SAVED = Buffer.from('"saved"');
+
+/** Empty, or starts and ends like a JSON object or array (JSON's white space around it): what an unread answer must look like. */
+function looksLikeJson(bytes: Buffer): boolean {
+  let first = 0;
+  let last = bytes.length - 1;
+  while (first <= last && isSpace(bytes[first] as number)) first++;
+  while (last >= first && isSpace(bytes[last] as number)) last--;
+  if (first > last) return true;
+  const open = bytes[first];
+  const close = bytes[last];
+  return (open === 0x7b && close === 0x7d) || (open === 0x5b && close === 0x5d);
+}
+
+function isSpace(byte: number): boolean {
+  return byte === 0x20 || byte === 0x0a || byte === 0x0d || byte === 0x09;
 }
 
 function outcomeOf(code: string): string {
