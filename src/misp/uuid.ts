@@ -38,22 +38,38 @@ function namespaceOf(namespace: string): Buffer {
   return bytes;
 }
 
-/** The variant nibble (10xx) in place of a hex digit of the digest. */
-const VARIANT = "89ab89ab89ab89ab";
-
 /** Namespace bytes, then the name's UTF-8: hashed from here, so that no Buffer is made per uuid. */
 const scratch = Buffer.allocUnsafe(4096);
 
+/**
+ * The uuid's characters are laid out here from the hex digest and read as one string: slicing and
+ * joining the digest's parts made ~10 strings per uuid (eight uuids per enrichment).
+ */
+const hexDigest = Buffer.allocUnsafe(40);
+const uuidText = Buffer.allocUnsafe(36);
+/** For each of the 36 characters, the digest's hex digit it takes (-1: a dash). */
+const LAYOUT = [...Array(36).keys()].map((i) => (i === 8 || i === 13 || i === 18 || i === 23 ? -1 : i - (i > 23 ? 4 : i > 18 ? 3 : i > 13 ? 2 : i > 8 ? 1 : 0)));
+const DASH = 0x2d;
+const VERSION_5 = 0x35;
+const VARIANTS = Buffer.from("89ab");
+
 /** RFC 4122 §4.3: SHA-1 over namespace bytes then UTF-8 name; version 5, variant 10xx. Lowercase. */
 export function uuidv5(namespace: string, name: string): string {
-  // A hex digest costs a fifth of a Buffer digest: Node makes no ArrayBuffer for it (six uuids per enrichment).
+  // A hex digest costs a fifth of a Buffer digest: Node makes no ArrayBuffer for it.
   const length = 16 + Buffer.byteLength(name, "utf8");
   const input = length <= scratch.length ? scratch : Buffer.allocUnsafe(length);
   namespaceOf(namespace).copy(input, 0);
   input.write(name, 16, "utf8");
-  const hex = hash("sha1", input.subarray(0, length), "hex");
-  // Version 5 in the 13th digit, the variant in the high bits of the 17th.
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-${VARIANT[parseInt(hex[16] as string, 16)] as string}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+  hexDigest.write(hash("sha1", input.subarray(0, length), "hex"), 0, 40, "latin1");
+  for (let i = 0; i < 36; i++) {
+    const digit = LAYOUT[i] as number;
+    uuidText[i] = digit < 0 ? DASH : (hexDigest[digit] as number);
+  }
+  // Version 5 in the 13th digit, the variant (10xx) in the high bits of the 17th.
+  uuidText[14] = VERSION_5;
+  const c = hexDigest[16] as number;
+  uuidText[19] = VARIANTS[((c <= 0x39 ? c - 0x30 : c - 0x57) & 3)] as number;
+  return uuidText.toString("latin1", 0, 36);
 }
 
 /**
