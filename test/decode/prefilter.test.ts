@@ -137,4 +137,14 @@ describe("readAttributeFacts", () => {
     expect(facts('["Attribute"]')).toBeNull();
     expect(facts('{"Attr\\u0069bute":{"type":"text"}}')).toBeNull();
   });
+
+  it("looks past type and object_id for a key that would override them, and only for a key", () => {
+    // Both facts are read early: what follows is searched for a later "type", "object_id", "Attribute" or \u.
+    expect(facts('{"Attribute":{"type":"text","object_id":"0"},"Attribute":{"type":"ip-dst","object_id":"0"}}')).toBeNull();
+    expect(facts('{"Attribute":{"type":"text","object_id":"0"},"Attribute":{"value":"x"}}')).toBeNull();
+    expect(facts('{"Attribute":{"type":"text","object_id":"0","type":"ip-dst"}}')).toEqual({ objectId: 0 });
+    expect(facts('{"Attribute":{"object_id":"0","type":"text","object_id":"5"}}')).toEqual({ type: "text" });
+    expect(facts('{"Attribute":{"type":"text","object_id":"0","comment":"a \\"type\\" in a value"}}')).toEqual({ type: "text", objectId: 0 });
+    expect(facts('{"Attribute":{"type":"text","object_id":"0"},"Event":{"info":"\\u0041"}}')).toEqual({ type: "text", objectId: 0 });
+  });
 });
