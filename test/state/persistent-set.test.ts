@@ -148,6 +148,31 @@ describe("persistent set, its lines", () => {
   });
 });
 
+describe("persistent set compaction", () => {
+  it("rewrites every line as JSON.stringify would, across buffer boundaries and for a value longer than the buffer", () => {
+    const file = join(mkdtempSync(join(tmpdir(), "enrichd-set-")), "s.jsonl");
+    onTestFinished(() => rmSync(join(file, ".."), { recursive: true, force: true }));
+    const t = 1_700_000_000_000;
+    const values = [
+      ...Array.from({ length: 3_000 }, (_, i) => `geolocation|${String(i).padStart(8, "0")}-2f1e-4e5a-9a0b-1c2d3e4f5a6b`),
+      'a "quoted" one',
+      "é ü ß 😀 lone \ud800",
+      "x".repeat(70_000),
+      "é".repeat(40_000),
+      "after the long ones",
+    ];
+    const first = createPersistentSet({ file, ttlSeconds: 60, now: () => t });
+    first.addAll(values.slice(0, 1_500));
+    first.addAll(values.slice(1_500));
+    first.close();
+    // Opening a set compacts its file.
+    const reopened = createPersistentSet({ file, ttlSeconds: 60, now: () => t + 1 });
+    reopened.close();
+    const expected = values.map((v) => `{"v":${JSON.stringify(v)},"e":${t + 60_000}}\n`).join("");
+    expect(readFileSync(file, "utf8")).toBe(expected);
+  });
+});
+
 describe("persistent set with a peer", () => {
   it("sees what the peer appended from the next turn of the event loop on, through every miss", async () => {
     const dir = mkdtempSync(join(tmpdir(), "enrichd-set-"));
