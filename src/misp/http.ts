@@ -48,9 +48,10 @@ export interface MispRequest {
   /** Names the outcome of a non-2xx answer the caller handles itself (a duplicate uuid → "exists"). */
   readonly tolerate?: (status: number, body: unknown) => string | undefined;
   /**
-   * The caller does not read a 2xx answer's body (`body` is then undefined): it is checked for the
-   * shape of JSON and for a legacy `saved` flag, but not parsed. An objects/add answer echoes the whole
-   * object (~2.7 KB): parsing it was the largest cost of the write after the exchange itself.
+   * The caller does not read a 2xx answer's body (`body` is then undefined): its bytes are checked for
+   * the shape of JSON and for a legacy `saved` flag, but neither decoded nor parsed. An objects/add
+   * answer echoes the whole object (~2.7 KB): parsing it was the largest cost of the write after the
+   * exchange itself.
    */
   readonly unreadBody?: boolean;
 }

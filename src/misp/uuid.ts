@@ -47,8 +47,11 @@ const scratch = Buffer.allocUnsafe(4096);
  */
 const hexDigest = Buffer.allocUnsafe(40);
 const uuidText = Buffer.allocUnsafe(36);
-/** For each of the 36 characters, the digest's hex digit it takes (-1: a dash). */
-const LAYOUT = [...Array(36).keys()].map((i) => (i === 8 || i === 13 || i === 18 || i === 23 ? -1 : i - (i > 23 ? 4 : i > 18 ? 3 : i > 13 ? 2 : i > 8 ? 1 : 0)));
+/** For each of the uuid's 36 characters (8-4-4-4-12), the index of the digest's hex digit it takes, or -1 for a dash. */
+const LAYOUT: readonly number[] = (() => {
+  let digit = 0;
+  return [..."xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx"].map((c) => (c === "-" ? -1 : digit++));
+})();
 const DASH = 0x2d;
 const VERSION_5 = 0x35;
 const VARIANTS = Buffer.from("89ab");

@@ -112,14 +112,14 @@ export function createModulesClient(options: ModulesClientOptions): ModulesClien
   }
 
   async function describe(module: string, signal?: AbortSignal): Promise<ModuleDescriptor> {
-    const found = known(module) ?? (await list(signal)).find((m) => m.name === module);
+    const found = (await list(signal)).find((m) => m.name === module);
     if (found === undefined) {
       throw new EnrichdError("ENRICHD_MODULE_MISSING", `misp-modules does not offer module ${module}`, { details: { module } });
     }
     return found;
   }
 
-  /** The module's descriptor from a fresh discovery, without a promise (every query asks). */
+  /** The module's descriptor from a fresh discovery, without awaiting the list (every query asks). */
   function known(module: string): ModuleDescriptor | undefined {
     return closing === undefined && cache !== undefined && Date.now() - cache.at < discoveryTtlMs ? cache.byName.get(module) : undefined;
   }
