@@ -8,6 +8,7 @@
 import { startBenchApp } from "./daemon-stack.js";
 import { feed } from "./feed.js";
 import { startMemorySampler, type MemoryPeaks } from "./memory.js";
+import { startThreadCpu, type ThreadCpu } from "./thread-cpu.js";
 import { startPeers } from "./peers-client.js";
 import { startPhaseProfile } from "./profile.js";
 import type { PeersStats } from "./peers-protocol.js";
@@ -49,6 +50,8 @@ export interface FeedResult {
   readonly objects: number;
   readonly enrichmentsPerSecond: number;
   readonly memory: MemoryPeaks;
+  /** The measured phase's CPU by thread group (thread-cpu.ts). */
+  readonly threads: ThreadCpu;
   readonly peakPending: number;
   readonly echoes: { readonly published: number; readonly received: number; readonly recognised: number };
   readonly cache: { readonly hits: number; readonly misses: number; readonly coalesced: number };
@@ -98,6 +101,7 @@ export async function runFeed(params: FeedParams): Promise<FeedResult> {
       const echoesBefore = { published: (await peers.stats("main")).echoes, received: before.echoFrames };
       const profile = await startPhaseProfile(params.label);
       const sampler = startMemorySampler(250, { rssOnly: true });
+      const threadCpu = startThreadCpu();
       const started = performance.now();
       let accepted = 0;
       let peakPending = 0;
@@ -123,6 +127,7 @@ export async function runFeed(params: FeedParams): Promise<FeedResult> {
       const echoesRead = (): number => echoFrames() - accepted;
       const stats = echoes ? await settleEchoes(peers, echoesRead, echoesBefore, 10_000) : await peers.stats("main");
       const memory = sampler.stop();
+      const threads = threadCpu.stop();
       await profile.stop();
       const wallMs = finishedAt - started;
       const objects = m.get("misp_enrichd_objects_written_total", { outcome: "created" }) - before.objects;
@@ -143,6 +148,7 @@ export async function runFeed(params: FeedParams): Promise<FeedResult> {
         objects,
         enrichmentsPerSecond: (objects * 1000) / wallMs,
         memory,
+        threads,
         peakPending,
         echoes: { published: stats.echoes - echoesBefore.published, received: echoesRead() - before.echoFrames, recognised: m.total("misp_enrichd_echoes_total") - before.recognised },
         cache: {

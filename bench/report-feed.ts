@@ -43,6 +43,16 @@ export function printFeed(runs: readonly FeedRun[]): string {
     "written object's attributes on a real ZeroMQ socket the daemon reads (they count in its CPU). Module answers differ per attribute",
     "(distinct addresses) except in the repeated-values leg. CPU = the daemon process's user+system time over enrichments written.",
     table(rows),
+    "",
+    "CPU per enrichment by thread (µs; /proc/self/task, 10 ms ticks): the main thread, V8's platform threads with libuv's pool",
+    "(garbage collection, compilation), ZeroMQ's threads.",
+    table([
+      ["leg", "main thread", "V8 and libuv threads", "ZeroMQ threads"],
+      ...runs.map(({ result: r }) => {
+        const per = (cpuMs: number): number => Math.round((cpuMs * 1000) / Math.max(1, r.objects));
+        return [r.label, per(r.threads.mainMs), per(r.threads.v8AndLibuvMs), per(r.threads.zmqMs)] as Cell[];
+      }),
+    ]),
   ];
   const one = find(runs, "one-event");
   const spread = find(runs, "hundred-events");
