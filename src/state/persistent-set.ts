@@ -156,13 +156,16 @@ export function createPersistentSet(options: PersistentSetOptions): PersistentSe
         let end = "";
         entries.forEach((expiry, value) => {
           if (expiry !== endOf) end = lineEnd((endOf = expiry)); // an addAll's values share their expiry
-          if (used + 3 * (value.length + end.length) + 16 > buffer.length) {
+          // A value JSON must escape is written as its whole line; another in pieces, without a string.
+          const text = NEEDS_ESCAPE.test(value) ? line(value, expiry) : undefined;
+          // The line's bytes at most: exact for an escaped line, else 3 per UTF-16 unit of the value.
+          const most = text === undefined ? 3 * value.length + end.length + 7 : Buffer.byteLength(text);
+          if (used + most > buffer.length) {
             writeAll(out, buffer.subarray(0, used));
             used = 0;
           }
-          if (NEEDS_ESCAPE.test(value) || 3 * (value.length + end.length) + 16 > buffer.length) {
-            const text = line(value, expiry);
-            if (Buffer.byteLength(text) > buffer.length) return writeAll(out, Buffer.from(text));
+          if (most > buffer.length) return writeAll(out, Buffer.from(text ?? line(value, expiry)));
+          if (text !== undefined) {
             used += buffer.write(text, used);
           } else {
             used += buffer.write('{"v":"', used, "latin1");

@@ -156,6 +156,7 @@ describe("persistent set compaction", () => {
     const values = [
       ...Array.from({ length: 3_000 }, (_, i) => `geolocation|${String(i).padStart(8, "0")}-2f1e-4e5a-9a0b-1c2d3e4f5a6b`),
       'a "quoted" one',
+      "\u0001".repeat(10_000), // six bytes each once escaped: 60 KB of line from 10,000 characters
       "é ü ß 😀 lone \ud800",
       "x".repeat(70_000),
       "é".repeat(40_000),
