@@ -29,23 +29,24 @@ export interface AnswerContext {
 
 /** The parsed body of a successful answer; anything else throws a catalogue error. */
 export function interpretQueryAnswer(answer: HttpAnswer, ctx: AnswerContext): unknown {
-  const details: Record<string, unknown> = { module: ctx.module, attributeType: ctx.attributeType, value: ctx.value };
   if (answer.status >= 500 || answer.status === 429) {
     throw new EnrichdError("ENRICHD_MODULE_UNAVAILABLE", `misp-modules answered HTTP ${answer.status} for module ${ctx.module}`, {
-      details: { ...details, status: answer.status, body: snippet(answer.text), ...retryAfter(answer) },
+      details: { ...detailsOf(ctx), status: answer.status, body: snippet(answer.text), ...retryAfter(answer) },
     });
   }
   if (answer.status !== 200) {
     throw new EnrichdError("ENRICHD_MODULE_RESPONSE_INVALID", `misp-modules answered HTTP ${answer.status} for module ${ctx.module}`, {
-      details: { ...details, status: answer.status, body: snippet(answer.text) },
+      details: { ...detailsOf(ctx), status: answer.status, body: snippet(answer.text) },
     });
   }
   return readQueryBody(answer.text, ctx);
 }
 
+const detailsOf = (ctx: AnswerContext): Record<string, unknown> => ({ module: ctx.module, attributeType: ctx.attributeType, value: ctx.value });
+
 /** The parsed body of a 200 answer's text; a module's error (or no JSON) throws a catalogue error. */
 export function readQueryBody(text: string, ctx: AnswerContext): unknown {
-  const details: Record<string, unknown> = { module: ctx.module, attributeType: ctx.attributeType, value: ctx.value };
+  const details = detailsOf(ctx);
   const body = parseJson(text);
   if (body === NOT_JSON) {
     throw new EnrichdError("ENRICHD_MODULE_RESPONSE_INVALID", `module ${ctx.module} answered something that is not JSON`, {
