@@ -3,6 +3,7 @@
 
 import { pino, type Logger, type LevelWithSilent, type DestinationStream } from "pino";
 import { REDACTED, TOP_LEVEL_REDACT_PATHS, redactNested } from "./log-redact.js";
+import { isoTimeField } from "./log-time.js";
 
 export type { Logger } from "pino";
 
@@ -45,7 +46,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     {
       level: options.level ?? "info",
       base: options.base ?? { name: "misp-enrichd" },
-      timestamp: pino.stdTimeFunctions.isoTime,
+      timestamp: () => isoTimeField(),
       // Secret keys at the top level (pino), and one level down (log-redact.ts: every line, the base bindings here, a child's below).
       redact: { paths: [...TOP_LEVEL_REDACT_PATHS], censor: REDACTED },
       formatters: { level: (label) => ({ level: label }), log: redactNested, bindings: redactNested },
