@@ -37,12 +37,15 @@ function asText<A extends AttributeToWrite>(a: A): A {
   return { ...a, type: "text" };
 }
 
-export function withOnionFallback(client: MispClient, options: OnionFallbackOptions): MispClient {
+/** The two writes MISP 2.5.1 may refuse for a v3 onion. */
+export type OnionWrites = Pick<MispClient, "addObject" | "addAttribute">;
+
+/** Made per write-back (its report collects the downgrades): the two writes alone, not a copy of the whole client. */
+export function withOnionFallback(client: OnionWrites, options: OnionFallbackOptions): OnionWrites {
   const { onDowngrade } = options;
   const logger = options.logger;
   const log = typeof logger === "function" ? logger : (): Logger => logger;
   return {
-    ...client,
     async addObject(eventUuid, object, signal) {
       try {
         return await client.addObject(eventUuid, object, signal);

@@ -7,7 +7,7 @@
 import type { Logger } from "../log.js";
 import type { Metrics } from "../metrics/metrics.js";
 import { isDataRefusal, isSimilarAttribute, refusalReason } from "./misp-errors.js";
-import { withOnionFallback } from "./onion-fallback.js";
+import { withOnionFallback, type OnionWrites } from "./onion-fallback.js";
 import type { CreateOutcome, EnrichmentWrite, MispClient, MispWriter, WriteReport } from "./types.js";
 import type { WriteCause } from "./write-cause.js";
 import { planAttributes, planObjects, type PlannedObject, type PlanOptions } from "./write-plan.js";
@@ -55,7 +55,7 @@ export function createMispWriter(options: MispWriterOptions): MispWriter {
   }
 
   /** objects/add for each planned object; a refused one is reported and left out of the map. */
-  async function writeObjects(client: MispClient, eventUuid: string, planned: readonly PlannedObject[], refused: Refused[], log: () => Logger, signal?: AbortSignal): Promise<Map<string, { name: string; outcome: CreateOutcome }>> {
+  async function writeObjects(client: OnionWrites, eventUuid: string, planned: readonly PlannedObject[], refused: Refused[], log: () => Logger, signal?: AbortSignal): Promise<Map<string, { name: string; outcome: CreateOutcome }>> {
     const written = new Map<string, { name: string; outcome: CreateOutcome }>();
     for (const { object } of planned) {
       try {
@@ -72,7 +72,7 @@ export function createMispWriter(options: MispWriterOptions): MispWriter {
   }
 
   /** attributes/add for each legacy attribute; local tags go on afterwards (see below). */
-  async function writeAttributes(client: MispClient, write: EnrichmentWrite, plan: PlanOptions, refused: Refused[], log: () => Logger, cause: WriteCause, signal?: AbortSignal): Promise<{ uuid: string; type: string; outcome: CreateOutcome }[]> {
+  async function writeAttributes(client: OnionWrites, write: EnrichmentWrite, plan: PlanOptions, refused: Refused[], log: () => Logger, cause: WriteCause, signal?: AbortSignal): Promise<{ uuid: string; type: string; outcome: CreateOutcome }[]> {
     const written: { uuid: string; type: string; outcome: CreateOutcome }[] = [];
     for (const planned of planAttributes(write, plan)) {
       // attributes/add makes inline tags global whatever `local` says (rest.md §1, observed b5):
@@ -88,7 +88,7 @@ export function createMispWriter(options: MispWriterOptions): MispWriter {
         refused.push({ what: `${attribute.type} ${attribute.value} (attribute ${attribute.uuid})`, reason });
         continue;
       }
-      if (later.length > 0) await client.attachTags(attribute.uuid, later, true, signal, cause);
+      if (later.length > 0) await options.client.attachTags(attribute.uuid, later, true, signal, cause);
     }
     return written;
   }
@@ -131,7 +131,7 @@ export function createMispWriter(options: MispWriterOptions): MispWriter {
       const refused: Refused[] = [];
       const writtenAsText = new Set<string>();
       // Wrapped per write, so that the values it downgrades land in this write's report.
-      const client = withOnionFallback(options.client, {
+      const writes = withOnionFallback(options.client, {
         logger: logOf,
         onDowngrade: ({ attributeUuid, what, reason }) => {
           writtenAsText.add(attributeUuid);
@@ -145,12 +145,12 @@ export function createMispWriter(options: MispWriterOptions): MispWriter {
       // Two handlers writing one enrichment (a rule and a subscriber) take turns: the second finds the
       // objects and references of the first, and adds no second reference (MISP does not dedup them).
       const { written, referencesAdded } = await inTurn(`${write.source.uuid.toLowerCase()}|${write.module}`, async () => {
-        const objectsWritten = await writeObjects(client, write.eventUuid, planned, refused, logOf, signal);
-        return { written: objectsWritten, referencesAdded: await writeReferences(client, write, planned, objectsWritten, logOf, signal) };
+        const objectsWritten = await writeObjects(writes, write.eventUuid, planned, refused, logOf, signal);
+        return { written: objectsWritten, referencesAdded: await writeReferences(options.client, write, planned, objectsWritten, logOf, signal) };
       });
       const tagsAttached = [...new Set(write.result.sourceTags)];
-      if (tagsAttached.length > 0) await client.attachTags(write.source.uuid, tagsAttached, plan.tagLocal, signal, cause);
-      const added = await writeAttributes(client, write, plan, refused, logOf, cause, signal);
+      if (tagsAttached.length > 0) await options.client.attachTags(write.source.uuid, tagsAttached, plan.tagLocal, signal, cause);
+      const added = await writeAttributes(writes, write, plan, refused, logOf, cause, signal);
 
       const objects = [...written].map(([uuid, { name, outcome }]) => ({ uuid, name, outcome }));
       const attributes = added.map(({ uuid, type, outcome }) => ({ uuid, type: writtenAsText.has(uuid) ? "text" : type, outcome }));
