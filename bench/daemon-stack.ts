@@ -1,6 +1,6 @@
 // Builds the daemon exactly as `misp-enrichd run` does (createDaemon from a loaded Config), the way
 // test/support/harness.ts does: an empty config.yaml, the peers named in the environment, and
-// overrides by dotted path. Logs go through the real pino logger into a counting sink.
+// overrides by dotted path. Logs go through the real pino logger, counted and written to /dev/null.
 
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { createDaemon, type Daemon } from "../src/daemon.js";
 import { loadConfig } from "../src/config/load.js";
 import { createLogger } from "../src/log.js";
+import { pino } from "pino";
 
 export const BENCH_KEY = "b3nchb3nchb3nchb3nchb3nchb3nchb3nchb3nc";
 
@@ -43,11 +44,14 @@ export async function startBenchApp(options: BenchAppOptions): Promise<BenchApp>
     },
   });
   let lines = 0;
-  // Production logs at info to stdout; here the lines are built the same way and counted.
+  // Production logs at info to stdout through pino's destination; here the lines are built the same
+  // way, counted, and written through the same kind of destination to /dev/null (the write is part of the cost).
   // BENCH_SHOW_WARNINGS=1 copies the daemon's warn and error lines to stderr, to debug a scenario.
   const show = process.env.BENCH_SHOW_WARNINGS === "1";
+  const sink = pino.destination({ dest: "/dev/null", sync: false });
   const write = (line: string): void => {
     lines++;
+    sink.write(line);
     if (show && /"level":"(warn|error|fatal)"/.test(line)) process.stderr.write(line);
   };
   const logger = createLogger({ level: config.log.level, secrets: [BENCH_KEY], destination: { write } });
@@ -57,7 +61,10 @@ export async function startBenchApp(options: BenchAppOptions): Promise<BenchApp>
     daemon,
     logLines: () => lines,
     close() {
-      closing ??= daemon.close().finally(() => rmSync(stateDir, { recursive: true, force: true }));
+      closing ??= daemon.close().finally(() => {
+        sink.end();
+        rmSync(stateDir, { recursive: true, force: true });
+      });
       return closing;
     },
     discard() {

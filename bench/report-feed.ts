@@ -38,7 +38,7 @@ export function printFeed(runs: readonly FeedRun[]): string {
   }
   const lines = [
     heading("5. Feed-sized events (one event of many attributes, a module farm, the cache)"),
-    "Each leg is a fresh daemon process (createDaemon, logs at info) fed through pipeline.accept; the modules stand-in holds every",
+    "Each leg is a fresh daemon process (createDaemon, logs at info written to /dev/null) fed through pipeline.accept; the modules stand-in holds every",
     `query ${runs[0]?.result.modulesLatencyMs ?? "?"} ms with no cap on how many wait (a module farm), the light MISP holds every write ${runs[0]?.result.mispDelayMs ?? "?"} ms and echoes each`,
     "written object's attributes on a real ZeroMQ socket the daemon reads (they count in its CPU). Module answers differ per attribute",
     "(distinct addresses) except in the repeated-values leg. CPU = the daemon process's user+system time over enrichments written.",
