@@ -64,11 +64,14 @@ export async function runFeed(params: FeedParams): Promise<FeedResult> {
   const peers = await startPeers({ misp: "light", mispDelayMs: params.mispDelayMs, modulesDelayMs: 0, modulesLatencyMs: params.modulesLatencyMs, zmq: echoes });
   try {
     // Warm-up: JIT, and a connection to each peer for every request that will be in flight at once.
-    // Eight messages per handler slot: with two, V8 was still compiling the hot path (TurboFan, on its
-    // background threads) through the measured phase, about 0.1 ms per enrichment at concurrency 128
-    // that a daemon running for hours pays once (bench/README.md, "Findings").
-    const warmCount = Math.max(100, 8 * Number(params.overrides?.["pipeline.concurrency"] ?? 16));
-    const warm = (await peers.synthesize({ set: "warm", events: 1, attributesPerEvent: warmCount, firstOctet: 44, seed: 5 })).frames.map((f) => Buffer.from(f));
+    // 64 messages per handler slot (at least 100, at most 16,384): V8 optimises a function (TurboFan,
+    // on its background threads) once it has run a number of times that grows with its size, and the
+    // hot path's largest functions (the runner, the writer, the queue) need thousands of messages.
+    // With 8 per slot (2,048 at concurrency 128) the measured phase still ran 125 compilations, 0.5 s
+    // of those threads' CPU, about 0.1 ms per enrichment that a daemon running for hours pays once;
+    // with 16,384, 26 and 0.1 s (bench/README.md, "Findings", fifth pass).
+    const warmCount = Math.max(100, Math.min(16_384, 64 * Number(params.overrides?.["pipeline.concurrency"] ?? 16)));
+    let warm: Buffer[] | undefined = (await peers.synthesize({ set: "warm", events: 1, attributesPerEvent: warmCount, firstOctet: 44, seed: 5 })).frames.map((f) => Buffer.from(f));
     const request = { set: "main", events: params.events, attributesPerEvent: params.attributesPerEvent, firstOctet: 83, seed: 6 };
     const frames = (await peers.synthesize(params.distinctValues === undefined ? request : { ...request, distinctValues: params.distinctValues })).frames.map((f) => Buffer.from(f));
     const bench = await startBenchApp({
@@ -85,6 +88,7 @@ export async function runFeed(params: FeedParams): Promise<FeedResult> {
         await untilSubscribed(() => peers.heartbeat(), () => m.get("misp_enrichd_messages_total", { kind: "heartbeat" }) > 0);
       }
       await (await feed({ accept: daemon.pipeline.accept, frames: warm })).allDone;
+      warm = undefined; // its frames are not the phase's memory
       const echoFrames = (): number => m.get("misp_enrichd_frames_total", { transport: "zmq", kind: "attribute" });
       await settleEchoes(peers, echoFrames, { published: 0, received: 0 }, 5_000);
 
