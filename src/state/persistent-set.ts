@@ -196,10 +196,14 @@ export function createPersistentSet(options: PersistentSetOptions): PersistentSe
     const end = lineEnd(expiry);
     let lines = "";
     for (const value of values) {
-      // Deleted first so that the Map's order stays the order of expiry: the oldest go first below.
-      // (Looked up before: a Map's delete of a key it lacks, the usual case, costs three times a has.)
-      if (entries.has(value)) entries.delete(value);
+      // The Map's order must stay the order of expiry (the oldest go first below): a value it held
+      // already is moved to the end. Set first, as a new value (the usual case) needs no other look-up.
+      const size = entries.size;
       entries.set(value, expiry);
+      if (entries.size === size) {
+        entries.delete(value);
+        entries.set(value, expiry);
+      }
       lines += lineStart(value) + end;
     }
     trim();

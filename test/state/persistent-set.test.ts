@@ -112,6 +112,16 @@ describe("persistent set with a bound", () => {
     expect(reloaded.has("value-29999")).toBe(true);
     reloaded.close();
   });
+
+  it("moves a value added again while it is held to the newest place: the oldest by their last add go first", () => {
+    const set = createPersistentSet({ ttlSeconds: 86_400, maxEntries: 3 });
+    set.addAll(["a", "b", "c"]);
+    set.add("a"); // held: moved behind c
+    set.add("d"); // one too many: b, now the oldest, goes
+    expect(["a", "b", "c", "d"].filter((v) => set.has(v))).toEqual(["a", "c", "d"]);
+    set.addAll(["c", "e"]); // c moved, then e: a goes
+    expect(["a", "c", "d", "e"].filter((v) => set.has(v))).toEqual(["c", "d", "e"]);
+  });
 });
 
 describe("persistent set, batched", () => {
