@@ -27,8 +27,8 @@ export interface AnswerContext {
   readonly value: string;
 }
 
-/** The parsed body of a successful answer; anything else throws a catalogue error. */
-export function interpretQueryAnswer(answer: HttpAnswer, ctx: AnswerContext): unknown {
+/** Throws the catalogue error for an answer whose status is not 200; its body is read by readQueryBody. */
+export function checkQueryStatus(answer: HttpAnswer, ctx: AnswerContext): void {
   if (answer.status >= 500 || answer.status === 429) {
     throw new EnrichdError("ENRICHD_MODULE_UNAVAILABLE", `misp-modules answered HTTP ${answer.status} for module ${ctx.module}`, {
       details: { ...detailsOf(ctx), status: answer.status, body: snippet(answer.text), ...retryAfter(answer) },
@@ -39,36 +39,34 @@ export function interpretQueryAnswer(answer: HttpAnswer, ctx: AnswerContext): un
       details: { ...detailsOf(ctx), status: answer.status, body: snippet(answer.text) },
     });
   }
-  return readQueryBody(answer.text, ctx);
 }
 
 const detailsOf = (ctx: AnswerContext): Record<string, unknown> => ({ module: ctx.module, attributeType: ctx.attributeType, value: ctx.value });
 
 /** The parsed body of a 200 answer's text; a module's error (or no JSON) throws a catalogue error. */
 export function readQueryBody(text: string, ctx: AnswerContext): unknown {
-  const details = detailsOf(ctx);
   const body = parseJson(text);
   if (body === NOT_JSON) {
     throw new EnrichdError("ENRICHD_MODULE_RESPONSE_INVALID", `module ${ctx.module} answered something that is not JSON`, {
-      details: { ...details, body: snippet(text) },
+      details: { ...detailsOf(ctx), body: snippet(text) },
     });
   }
   if (body === false) {
     // A legacy handler returns False when none of its input keys is in the request.
-    throw new EnrichdError("ENRICHD_MODULE_ERROR", `module ${ctx.module} found none of its input`, { details });
+    throw new EnrichdError("ENRICHD_MODULE_ERROR", `module ${ctx.module} found none of its input`, { details: detailsOf(ctx) });
   }
   const message = errorMessageOf(body);
   if (message !== undefined) {
     if (message === SERVER_TIMEOUT) {
-      throw new EnrichdError("ENRICHD_MODULE_TIMEOUT", `module ${ctx.module} ran out of the server's time`, { details });
+      throw new EnrichdError("ENRICHD_MODULE_TIMEOUT", `module ${ctx.module} ran out of the server's time`, { details: detailsOf(ctx) });
     }
     if (isNothingFound(ctx.module, message)) {
       throw new EnrichdError("ENRICHD_MODULE_NOTHING_FOUND", `module ${ctx.module} found nothing for ${ctx.value}: ${message}`, {
-        details: { ...details, moduleMessage: message },
+        details: { ...detailsOf(ctx), moduleMessage: message },
       });
     }
     throw new EnrichdError("ENRICHD_MODULE_ERROR", `module ${ctx.module} failed: ${message}`, {
-      details: { ...details, moduleMessage: message },
+      details: { ...detailsOf(ctx), moduleMessage: message },
     });
   }
   return body;

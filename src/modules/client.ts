@@ -8,7 +8,7 @@ import { EnrichdError, errorCode, type ErrorCode } from "../errors.js";
 import type { Logger } from "../log.js";
 import type { Metrics } from "../metrics/metrics.js";
 import { createLabelCache } from "../metrics/labels.js";
-import { interpretQueryAnswer, readQueryBody, retryAfter } from "./answer.js";
+import { checkQueryStatus, readQueryBody, retryAfter } from "./answer.js";
 import { parseModuleList } from "./descriptor.js";
 import { guardExchange } from "./guarded-exchange.js";
 import type { FetchedAnswer, ResultCache } from "./cache.js";
@@ -148,8 +148,9 @@ export function createModulesClient(options: ModulesClientOptions): ModulesClien
         eventId: queryOptions.eventId ?? (attribute.eventId > 0 ? attribute.eventId : undefined),
       });
       const path = `${base.path}/query`;
-      // One call to the server; the cache may share it between identical queries or skip it.
+      // A 200 answer's text as this attribute's result: for the call's own answer, and for one the cache kept.
       const read = (text: string): ModuleResult => normaliseResult(module, descriptor.format, attribute, readQueryBody(text, details));
+      // One call to the server; the cache may share it between identical queries or skip it.
       const call = async (callSignal?: AbortSignal): Promise<FetchedAnswer> => {
         called = true;
         assertOpen(); // close() may have run while the descriptor was fetched
@@ -161,7 +162,8 @@ export function createModulesClient(options: ModulesClientOptions): ModulesClien
             if (error instanceof EnrichdError) throw error;
             throw abortedError(`POST ${path}`, details, error); // aborted while waiting for a slot
           });
-          const result = normaliseResult(module, descriptor.format, attribute, interpretQueryAnswer(answer, details));
+          checkQueryStatus(answer, details);
+          const result = read(answer.text);
           metrics.inc(MODULE_QUERIES_METRIC, labels({ module, outcome: "ok" }));
           return { text: answer.text, result };
         } catch (error) {
